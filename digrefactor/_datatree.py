@@ -1,0 +1,53 @@
+"""The data tree: the project's one currency of meaning.
+
+A data tree is what Digdag sees in a `.dig` file: ``dict`` (insertion-ordered, ``str`` keys),
+``list``, ``str``, ``int``, ``float``, ``bool`` and ``None``. Two workflows mean the same thing
+when their data trees are equal.
+
+The *raw* tree of one file keeps ``!include : path`` directives unexpanded, as a key made by
+:func:`include_key` whose value is an :class:`Include`. Expanding includes (Digdag's merge rules)
+turns a raw tree into the plain data tree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+DataTree: TypeAlias = dict[str, Any]
+
+# NUL cannot be typed into a plain or single-quoted YAML key, so this prefix never collides with a
+# real key in practice; a counter keeps several includes in one mapping apart.
+_INCLUDE_PREFIX = "\x00!include\x00"
+_include_counter = itertools.count(1)
+
+
+def include_key() -> str:
+    """A fresh, unique key for an ``!include`` entry in a raw data tree."""
+    return f"{_INCLUDE_PREFIX}{next(_include_counter)}"
+
+
+def is_include_key(key: object) -> bool:
+    return isinstance(key, str) and key.startswith(_INCLUDE_PREFIX)
+
+
+@dataclass(eq=False)
+class Include:
+    """An ``!include : path`` directive.
+
+    ``path`` is written relative to the including file. ``data`` is the included file's raw tree
+    once it has been loaded (``None`` for an include built in code and not yet resolved).
+    Equality compares the path only: two includes of the same file mean the same thing.
+    """
+
+    path: str
+    data: DataTree | None = field(default=None, repr=False, compare=False)
+    #: The file the include resolves to, when known (absolute).
+    resolved_path: str | None = field(default=None, repr=False, compare=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Include) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(("!include", self.path))
