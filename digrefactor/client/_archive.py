@@ -1,0 +1,340 @@
+"""Project archives: build the tar.gz Digdag's ``PUT /api/projects`` expects, extract one safely.
+
+Building from a directory follows Digdag's CLI (``Archiver.java`` + ``ProjectArchive.listFiles``):
+names starting with ``.`` are skipped at every level, ``.digdagignore`` (gitignore syntax, read
+from the project root) prunes files and whole directories, regular files keep their POSIX mode,
+symlinks pointing inside the project become symlink entries and symlinks pointing outside are an
+error unless ``copy_outgoing_symlinks`` is set (then the target's content is archived).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import stat
+import tarfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from digrefactor.client._errors import ArchiveError, ArchiveTooLarge
+
+#: Digdag's default ``api.max_archive_total_size_limit``: 2 MiB, applied by the server to the
+#: uploaded body, to every entry and to the sum of the entries.
+DEFAULT_ARCHIVE_SIZE_LIMIT = 2 * 1024 * 1024
+
+ProjectFiles = Mapping[str, bytes | str]
+
+
+@dataclass(frozen=True)
+class _IgnoreRule:
+    regex: re.Pattern[str]
+    negated: bool
+    directory_only: bool
+    anchored: bool
+
+
+class DigdagIgnore:
+    """A ``.digdagignore`` file: gitignore rules, the last matching rule decides."""
+
+    def __init__(self, text: str) -> None:
+        self._rules: list[_IgnoreRule] = []
+        for raw_line in text.splitlines():
+            rule = _parse_ignore_line(raw_line)
+            if rule is not None:
+                self._rules.append(rule)
+
+    @classmethod
+    def of_project(cls, project_dir: Path) -> DigdagIgnore | None:
+        path = project_dir / ".digdagignore"
+        if not path.is_file():
+            return None
+        return cls(path.read_text(encoding="utf-8", errors="replace"))
+
+    def ignores(self, relative_path: str, *, is_dir: bool) -> bool:
+        """Whether the project-relative, ``/``-separated path is ignored."""
+        name = relative_path.rsplit("/", 1)[-1]
+        ignored = False
+        for rule in self._rules:
+            if rule.directory_only and not is_dir:
+                continue
+            subject = relative_path if rule.anchored else name
+            if rule.regex.fullmatch(subject):
+                ignored = not rule.negated
+        return ignored
+
+
+def _parse_ignore_line(line: str) -> _IgnoreRule | None:
+    if not line or line.startswith("#"):
+        return None
+    # Trailing spaces are dropped unless escaped with a backslash (gitignore rule).
+    stripped = line.rstrip(" ")
+    if stripped.endswith("\\") and len(stripped) < len(line):
+        stripped += " "
+    pattern = stripped
+    negated = pattern.startswith("!")
+    if negated or pattern.startswith(("\\!", "\\#")):
+        pattern = pattern[1:]
+    directory_only = pattern.endswith("/")
+    pattern = pattern.rstrip("/")
+    if not pattern:
+        return None
+    # A slash anywhere but at the end anchors the pattern to the project root.
+    anchored = "/" in pattern
+    pattern = pattern.lstrip("/")
+    return _IgnoreRule(re.compile(_glob_to_regex(pattern)), negated, directory_only, anchored)
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            at_start = i == 0 or pattern[i - 1] == "/"
+            rest = pattern[i + 2 :]
+            if at_start and rest.startswith("/"):
+                out.append("(?:.*/)?")
+                i += 3
+                continue
+            if at_start and not rest:
+                out.append(".*")
+                i += 2
+                continue
+            out.append("[^/]*")
+            i += 2
+        elif char == "*":
+            out.append("[^/]*")
+            i += 1
+        elif char == "?":
+            out.append("[^/]")
+            i += 1
+        elif char == "[":
+            end = pattern.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape(char))
+                i += 1
+                continue
+            body = pattern[i + 1 : end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        elif char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(char))
+            i += 1
+    return "".join(out)
+
+
+def normalize_entry_name(name: str) -> str:
+    """A safe project-relative entry name, or :class:`ArchiveError`.
+
+    ``./`` prefixes and backslashes are normalised; absolute names, ``..`` components and empty
+    names are rejected.
+    """
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or re.match(r"^[A-Za-z]:", unified):
+        raise ArchiveError(f"archive entry {name!r} is an absolute path")
+    parts = [part for part in PurePosixPath(unified).parts if part not in ("", ".")]
+    if not parts:
+        raise ArchiveError(f"archive entry {name!r} has no file name")
+    if ".." in parts:
+        raise ArchiveError(f"archive entry {name!r} leads outside the project ('..')")
+    return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    data: bytes
+    mode: int
+    mtime: int
+    link_target: str | None = None
+
+
+def _walk_directory(project_dir: Path, *, copy_outgoing_symlinks: bool) -> Iterator[_Entry]:
+    root = project_dir.resolve()
+    if not root.is_dir():
+        raise ArchiveError(f"{project_dir} is not a directory")
+    ignore = DigdagIgnore.of_project(root)
+
+    def walk(directory: Path) -> Iterator[_Entry]:
+        for path in sorted(directory.iterdir(), key=lambda p: p.name):
+            if path.name.startswith("."):
+                continue
+            relative = path.relative_to(root).as_posix()
+            if ignore is not None and ignore.ignores(relative, is_dir=path.is_dir()):
+                continue
+            if path.is_symlink():
+                target = (path.parent / os.readlink(path)).resolve()
+                if target == root or root in target.parents:
+                    link = os.path.relpath(target, path.parent).replace(os.sep, "/")
+                    yield _Entry(relative, b"", 0o777, int(path.lstat().st_mtime), link)
+                    continue
+                if not copy_outgoing_symlinks:
+                    raise ArchiveError(
+                        f"invalid symbolic link: {relative} points to {target}, outside the "
+                        f"project directory {root}; use copy_outgoing_symlinks=True to archive "
+                        "the target's content instead"
+                    )
+            if path.is_dir():
+                yield from walk(path)
+            elif path.is_file():
+                info = path.stat()
+                yield _Entry(
+                    relative, path.read_bytes(), stat.S_IMODE(info.st_mode), int(info.st_mtime)
+                )
+
+    yield from walk(root)
+
+
+def _mapping_entries(files: ProjectFiles) -> Iterator[_Entry]:
+    now = int(time.time())
+    seen: set[str] = set()
+    for raw_name in sorted(files):
+        name = normalize_entry_name(raw_name)
+        if name in seen:
+            raise ArchiveError(f"archive entry {name!r} is given twice")
+        seen.add(name)
+        content = files[raw_name]
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        yield _Entry(name, data, 0o644, now)
+
+
+def build_archive(
+    source: str | os.PathLike[str] | ProjectFiles,
+    *,
+    copy_outgoing_symlinks: bool = False,
+) -> bytes:
+    """Build a Digdag project archive (gzipped POSIX tar) from a directory or a file mapping.
+
+    A mapping is ``{"wf.dig": b"...", "scripts/x.py": b"..."}``; names are project-relative
+    (``str`` values are encoded as UTF-8, files get mode 0644).
+    """
+    if isinstance(source, Mapping):
+        entries = _mapping_entries(source)
+    else:
+        entries = _walk_directory(Path(source), copy_outgoing_symlinks=copy_outgoing_symlinks)
+    buffer = io.BytesIO()
+    # mtime=0 in the gzip header: identical content gives identical bytes.
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for entry in entries:
+            info = tarfile.TarInfo(entry.name)
+            info.mode = entry.mode
+            info.mtime = entry.mtime
+            if entry.link_target is not None:
+                info.type = tarfile.SYMTYPE
+                info.linkname = entry.link_target
+                tar.addfile(info)
+            else:
+                info.size = len(entry.data)
+                tar.addfile(info, io.BytesIO(entry.data))
+    return buffer.getvalue()
+
+
+def check_archive_size(archive: bytes, limit: int = DEFAULT_ARCHIVE_SIZE_LIMIT) -> None:
+    """Raise :class:`ArchiveTooLarge` when the server (default limit 2 MiB) would reject it.
+
+    Digdag checks the uploaded size, each entry's size and the sum of entry sizes against the
+    same limit (``api.max_archive_total_size_limit``).
+    """
+    hint = (
+        f"Digdag's upload limit is {_human(limit)} ({limit} bytes; server option "
+        "api.max_archive_total_size_limit, default 2 MiB); exclude large files with "
+        ".digdagignore or pass max_archive_size= if your server allows more"
+    )
+    if len(archive) > limit:
+        raise ArchiveTooLarge(f"the archive is {_human(len(archive))} compressed: {hint}")
+    total = 0
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        for member in tar:
+            if member.size > limit:
+                raise ArchiveTooLarge(f"{member.name} is {_human(member.size)}: {hint}")
+            total += member.size
+    if total > limit:
+        raise ArchiveTooLarge(f"the archive's files add up to {_human(total)}: {hint}")
+
+
+def _human(size: int) -> str:
+    return f"{size / (1024 * 1024):.2f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def read_archive(archive: bytes) -> dict[str, bytes]:
+    """The regular files of an archive as ``{name: content}`` (names normalised)."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
+        for member in tar:
+            if member.isfile():
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    files[normalize_entry_name(member.name)] = extracted.read()
+    return files
+
+
+def extract_archive(archive: bytes, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Extract a project archive into ``out_dir`` refusing anything that could escape it.
+
+    Rejected (nothing is written then): absolute names, ``..`` components, symlinks or hard
+    links whose target lies outside ``out_dir``, device files and FIFOs. Returns the written paths.
+    """
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve()
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
+        members = tar.getmembers()
+        planned: list[tuple[tarfile.TarInfo, str]] = []
+        for member in members:
+            name = normalize_entry_name(member.name)
+            if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+                raise ArchiveError(f"archive entry {name!r} is a device file or FIFO")
+            if member.issym() or member.islnk():
+                _check_link(root, name, member)
+            planned.append((member, name))
+        written: list[Path] = []
+        for member, name in planned:
+            target = root / name
+            _check_inside(root, target.parent, name)
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or target.is_file():
+                target.unlink()
+            if member.issym():
+                os.symlink(member.linkname, target)
+            elif member.islnk():
+                source = root / normalize_entry_name(member.linkname)
+                _check_inside(root, source, name)
+                target.write_bytes(source.read_bytes())
+            else:
+                extracted = tar.extractfile(member)
+                target.write_bytes(extracted.read() if extracted is not None else b"")
+                # No setuid/setgid/sticky bits from a downloaded archive.
+                target.chmod(member.mode & 0o777 or 0o644)
+            written.append(target)
+    return written
+
+
+def _check_link(root: Path, name: str, member: tarfile.TarInfo) -> None:
+    link = member.linkname.replace("\\", "/")
+    if link.startswith("/"):
+        raise ArchiveError(f"archive link {name!r} points to the absolute path {link!r}")
+    base = (root / name).parent if member.issym() else root
+    resolved = os.path.normpath(os.path.join(base, link))
+    if resolved != str(root) and not resolved.startswith(str(root) + os.sep):
+        raise ArchiveError(f"archive link {name!r} -> {link!r} leads outside the project")
+
+
+def _check_inside(root: Path, path: Path, name: str) -> None:
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise ArchiveError(f"archive entry {name!r} would be written outside {root}")
