@@ -1,0 +1,1 @@
+"""Test helpers shared across the suite (not part of the digrefactor package)."""
