@@ -119,6 +119,17 @@ def test_parallel_limit_is_accepted_like_digdag_0_10(digdag_oracle: DigdagOracle
     assert (bad.ok, bad.stage, bad.error) == (False, "compile", "Invalid _parallel format: 3")
 
 
+def test_schedule_type_is_checked(digdag_oracle: DigdagOracle) -> None:
+    ok = digdag_oracle.judge_text("schedule:\n  daily>: 07:00:00\n+t:\n  echo>: a\n")
+    assert ok.ok and ok.config is not None
+    assert ok.config["schedule"] == {"daily>": "07:00:00"}
+    typo = digdag_oracle.judge_text("schedule:\n  dayly>: 07:00:00\n+t:\n  echo>: a\n")
+    assert (typo.ok, typo.stage, typo.error) == (False, "schedule", "Unknown scheduler type: dayly")
+    no_type = digdag_oracle.judge_text("schedule:\n  at: 07:00:00\n+t:\n  echo>: a\n")
+    assert no_type.stage == "schedule"
+    assert str(no_type.error).startswith("Schedule config requires 'type>: at' parameter")
+
+
 def test_same_meaning_different_spelling(digdag_oracle: DigdagOracle) -> None:
     assert_same_digdag_config(
         digdag_oracle,

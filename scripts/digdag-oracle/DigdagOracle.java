@@ -2,7 +2,7 @@
 //
 // Reads one .dig path per line on stdin and prints one JSON line per path on stdout:
 //   {"path": P, "ok": true, "name": N, "timezone": TZ, "config": {...}}
-//   {"path": P, "ok": false, "stage": "load"|"compile", "error": MSG, "exception": CLASS}
+//   {"path": P, "ok": false, "stage": "load"|"compile"|"schedule", "error": MSG, "exception": CLASS}
 // Each file is loaded on its own, its directory acting as the project directory, with the same
 // calls a project upload makes: ConfigLoaderManager.loadParameterizedFile ->
 // WorkflowFile.fromConfig -> toWorkflowDefinition, then WorkflowCompiler.compile.
@@ -12,6 +12,11 @@
 // handling (ParallelControl: `_parallel: {limit: N}`, "Invalid _parallel format"). So group
 // `_parallel` values other than booleans/strings are judged here with the real 0.10
 // ParallelControl (digdag-plugin-utils 0.10.0) and handed to the 0.9.42 compiler as booleans.
+//
+// Schedules go through the real SchedulerManager (type detection, "Unknown scheduler type",
+// "requires 'type>: at'", non-object `schedule`) with placeholder factories for the 7 built-in
+// types, because their implementations (digdag-standards: value formats such as hh:mm:ss) are
+// not served. The 0.10 unused-schedule-key check does not exist in 0.9.42 and is not judged.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +27,9 @@ import io.digdag.core.archive.WorkflowFile;
 import io.digdag.core.config.ConfigLoaderManager;
 import io.digdag.core.config.YamlConfigLoader;
 import io.digdag.core.repository.WorkflowDefinition;
+import io.digdag.core.schedule.SchedulerManager;
+import io.digdag.spi.Scheduler;
+import io.digdag.spi.SchedulerFactory;
 import io.digdag.core.workflow.WorkflowCompiler;
 import io.digdag.util.ParallelControl;
 import java.io.BufferedReader;
@@ -29,8 +37,12 @@ import java.io.File;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.lang.reflect.Proxy;
+import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 public final class DigdagOracle {
     private static final ObjectMapper MAPPER = DigdagClient.objectMapper();
@@ -38,7 +50,32 @@ public final class DigdagOracle {
     private static final ConfigLoaderManager LOADER =
             new ConfigLoaderManager(CF, new YamlConfigLoader());
 
+    private static final SchedulerManager SCHEDULERS = new SchedulerManager(builtInSchedulerTypes());
+
     private DigdagOracle() {}
+
+    private static Set<SchedulerFactory> builtInSchedulerTypes() {
+        Set<SchedulerFactory> factories = new HashSet<>();
+        for (String type : new String[] {"cron", "daily", "hourly", "minutes_interval",
+                "monthly", "seconds_interval", "weekly"}) {
+            factories.add(new SchedulerFactory() {
+                @Override
+                public String getType() {
+                    return type;
+                }
+
+                @Override
+                public Scheduler newScheduler(Config config, ZoneId timeZone) {
+                    // Never used for times: only proves the type resolved.
+                    return (Scheduler) Proxy.newProxyInstance(
+                            Scheduler.class.getClassLoader(),
+                            new Class<?>[] {Scheduler.class},
+                            (proxy, method, args) -> null);
+                }
+            });
+        }
+        return factories;
+    }
 
     public static void main(String[] args) throws Exception {
         // Keep stdout for the protocol only: anything Digdag prints goes to stderr.
@@ -78,6 +115,12 @@ public final class DigdagOracle {
             }
         } catch (Throwable ex) {
             return fail(result, "compile", ex);
+        }
+        try {
+            // The revision argument is unused by SchedulerManager.
+            SCHEDULERS.tryGetScheduler(null, def);
+        } catch (Throwable ex) {
+            return fail(result, "schedule", ex);
         }
         result.put("ok", true);
         result.put("name", def.getName());

@@ -70,7 +70,7 @@ class Verdict:
     timezone: str | None = None
     config: dict[str, JSON] | None = None
     error: str | None = None
-    stage: str | None = None  # "load" or "compile" when rejected
+    stage: str | None = None  # "load", "compile" or "schedule" when rejected
     exception: str | None = None  # Java class of the error
 
     @property
