@@ -1,4 +1,9 @@
-"""digrefactor: author, import, refactor and deploy Digdag workflows from Python."""
+"""digrefactor: author, import, refactor and deploy Digdag workflows from Python.
+
+Everything public is importable from here; the sub-packages are the rooms of the
+implementation (``syntax``, ``dialect``, ``models``, ``parse``, ``export``, ``write``,
+``transforms``, ``convert``, ``client``, ``cli``).
+"""
 
 from digrefactor._errors import (
     DigDuplicateKeyError,
@@ -8,6 +13,16 @@ from digrefactor._errors import (
     DigValidationError,
     DigWriteError,
 )
+from digrefactor.models import *  # noqa: F403
+from digrefactor.models import __all__ as _models_all
+from digrefactor.parse import (
+    digdag_definition,
+    load_project,
+    load_workflow,
+    to_data,
+)
+
+__version__ = "0.1.0"
 
 __all__ = [
     "DigDuplicateKeyError",
@@ -16,4 +31,10 @@ __all__ = [
     "DigSyntaxError",
     "DigValidationError",
     "DigWriteError",
+    "__version__",
+    "digdag_definition",
+    "load_project",
+    "load_workflow",
+    "to_data",
+    *_models_all,
 ]

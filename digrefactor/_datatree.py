@@ -45,9 +45,32 @@ class Include:
     data: DataTree | None = field(default=None, repr=False, compare=False)
     #: The file the include resolves to, when known (absolute).
     resolved_path: str | None = field(default=None, repr=False, compare=False)
+    #: The raw-tree key this include was loaded under (keeps its place on write-back).
+    key: str = field(default_factory=include_key, repr=False, compare=False)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Include) and other.path == self.path
 
     def __hash__(self) -> int:
         return hash(("!include", self.path))
+
+
+def raw_equal(a: Any, b: Any) -> bool:
+    """Type-exact equality of two raw trees (``1 != 1.0 != True``; includes by path)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        if len(a) != len(b):
+            return False
+        bi = iter(b.items())
+        for (ka, va), (kb, vb) in zip(a.items(), bi, strict=True):
+            if is_include_key(ka) and is_include_key(kb):
+                if not raw_equal(va, vb):
+                    return False
+                continue
+            if ka != kb or not raw_equal(va, vb):
+                return False
+        return True
+    if isinstance(a, list):
+        return len(a) == len(b) and all(raw_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

@@ -1,0 +1,57 @@
+"""Expand ``!include`` markers with Digdag's merge rules.
+
+Mirrors digdag-core ``YamlConfigLoader.ParameterizeContext``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from digrefactor._datatree import DataTree, Include, is_include_key
+
+__all__ = ["expand_includes", "has_includes"]
+
+
+def _deep_merge(base: DataTree, extra: DataTree) -> DataTree:
+    out = dict(base)
+    for k, v in extra.items():
+        old = out.get(k)
+        if isinstance(old, dict) and isinstance(v, dict):
+            out[k] = _deep_merge(old, v)
+        else:
+            out[k] = v
+    return out
+
+
+def expand_includes(value: Any) -> Any:
+    """Return *value* with every include expanded (a new tree; the input is not modified)."""
+    if isinstance(value, dict):
+        out: DataTree = {}
+        for k, v in value.items():
+            if is_include_key(k):
+                if not isinstance(v, Include) or v.data is None:
+                    path = v.path if isinstance(v, Include) else v
+                    raise ValueError(f"include {path!r} has not been loaded")
+                included = expand_includes(v.data)
+                for ik, iv in included.items():
+                    old = out.get(ik)
+                    # Keys defined before the directive deep-merge with included objects; the
+                    # included value wins for everything else. Positions of existing keys stay.
+                    if isinstance(old, dict) and isinstance(iv, dict):
+                        out[ik] = _deep_merge(old, iv)
+                    else:
+                        out[ik] = iv
+            else:
+                out[k] = expand_includes(v)
+        return out
+    if isinstance(value, list):
+        return [expand_includes(v) for v in value]
+    return value
+
+
+def has_includes(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(is_include_key(k) or has_includes(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_includes(v) for v in value)
+    return False

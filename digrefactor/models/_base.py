@@ -1,0 +1,264 @@
+"""Base of every model: typed fields mapped to data keys, unknown keys kept, key order kept.
+
+A model converts to its *raw* data tree with :meth:`DigModel.to_raw` and back with
+:meth:`DigModel.from_raw`. Keys that no typed field claims (or whose value does not fit the
+field's type) are kept in ``params`` so nothing in a `.dig` file is ever dropped, and the order
+of keys seen in the file is remembered so an unedited model returns exactly the tree it came from.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from digrefactor._datatree import DataTree, Include, is_include_key
+
+__all__ = ["OPERATOR_SLOT", "PARAMS_SLOT", "TASKS_SLOT", "DigModel", "FieldSpec", "raw_value"]
+
+#: Placeholders in a model's key order: where the operator key, extra params and tasks go.
+OPERATOR_SLOT = "\x00operator"
+PARAMS_SLOT = "\x00params"
+TASKS_SLOT = "\x00tasks"
+
+
+class FieldSpec:
+    """How one typed field maps to a data key and which raw values fit it."""
+
+    __slots__ = ("any", "data_key", "models", "name", "scalar_types", "task")
+
+    def __init__(self, name: str, data_key: str, annotation: Any) -> None:
+        self.name = name
+        self.data_key = data_key
+        self.any = False
+        self.task = False
+        self.models: list[type[DigModel]] = []
+        self.scalar_types: set[type] = set()
+        self._collect(annotation)
+
+    def _collect(self, ann: Any) -> None:
+        origin = typing.get_origin(ann)
+        if ann is Any:
+            self.any = True
+        elif origin in (typing.Union, types.UnionType):
+            for arg in typing.get_args(ann):
+                self._collect(arg)
+        elif origin is typing.Literal:
+            self.scalar_types.update(type(a) for a in typing.get_args(ann))
+        elif origin is not None:
+            self.scalar_types.add(origin)  # list[...] / dict[...]: containers of plain data
+        elif ann is type(None):
+            pass
+        elif isinstance(ann, type) and issubclass(ann, DigModel):
+            if getattr(ann, "__is_task__", False):
+                self.task = True
+            else:
+                self.models.append(ann)
+        elif isinstance(ann, type):
+            self.scalar_types.add(ann)
+
+    def fits(self, value: Any) -> bool:
+        if value is None:
+            return False
+        return self.any or type(value) in self.scalar_types
+
+
+class DigModel(BaseModel):
+    """Shared behaviour of every digrefactor model."""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        extra="forbid",
+        validate_default=False,
+    )
+
+    #: Extra keys, in order; values are raw data (``!include`` entries have include keys).
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    #: Data keys in the order seen in the source (slots for operator key, params and tasks).
+    _order: list[str] = PrivateAttr(default_factory=list)
+
+    __fields_spec__: ClassVar[dict[str, FieldSpec]]
+    __key_to_field__: ClassVar[dict[str, str]]
+    __canonical__: ClassVar[list[str]]
+    #: Fields that are not data keys of their own (handled by the subclass).
+    __special_fields__: ClassVar[frozenset[str]] = frozenset({"params"})
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        specs: dict[str, FieldSpec] = {}
+        for name, info in cls.model_fields.items():
+            if name in cls.__special_fields__:
+                continue
+            key = info.alias or name
+            specs[name] = FieldSpec(name, key, info.annotation)
+        cls.__fields_spec__ = specs
+        cls.__key_to_field__ = {s.data_key: n for n, s in specs.items()}
+        cls.__canonical__ = cls._canonical_order()
+
+    @classmethod
+    def _canonical_order(cls) -> list[str]:
+        """Data keys (and slots) in the order a model built in code is written."""
+        return [s.data_key for s in cls.__fields_spec__.values()] + [PARAMS_SLOT]
+
+    # ------------------------------------------------------------------ conversion to data
+
+    def _entries(self) -> dict[str, Any]:
+        """Present data keys of typed fields and params → raw values (order not significant)."""
+        out: dict[str, Any] = {}
+        for name, spec in self.__fields_spec__.items():
+            value = getattr(self, name)
+            if value is not None:
+                out[spec.data_key] = raw_value(value)
+        return out
+
+    def _tasks_for_raw(self) -> list[tuple[str, str, Any]] | None:
+        """(slot key, data key, raw value) of child tasks, for models that have them."""
+        return None
+
+    def to_raw(self) -> DataTree:
+        """This model's raw data tree (includes kept as markers)."""
+        entries = self._entries()
+        params = {k: raw_value(v) for k, v in self.params.items()}
+        tasks = self._tasks_for_raw()
+        out: DataTree = {}
+        done_special: set[str] = set()
+        task_pos = 0
+        task_slots = {slot: i for i, (slot, _, _) in enumerate(tasks)} if tasks else {}
+
+        def emit_tasks_until(index: int) -> None:
+            nonlocal task_pos
+            assert tasks is not None
+            while task_pos <= index and task_pos < len(tasks):
+                _, key, value = tasks[task_pos]
+                out[key] = value
+                task_pos += 1
+
+        order = self._order or self.__canonical__
+        for key in order:
+            if key in entries:
+                out[key] = entries.pop(key)
+            elif key in params:
+                out[key] = params.pop(key)
+            elif key == PARAMS_SLOT:
+                out.update(params)
+                params.clear()
+            elif tasks and key in task_slots:
+                idx = task_slots[key]
+                if idx >= task_pos:
+                    emit_tasks_until(idx)
+            elif key == TASKS_SLOT and tasks:
+                emit_tasks_until(len(tasks) - 1)
+            elif key not in done_special:
+                done_special.add(key)
+                self._emit_special(key, out)
+        # Keys new since loading go where a model built in code would put them.
+        for key in self.__canonical__:
+            if key in entries:
+                out[key] = entries.pop(key)
+            elif key == PARAMS_SLOT:
+                out.update(params)
+                params.clear()
+            elif key == TASKS_SLOT and tasks:
+                emit_tasks_until(len(tasks) - 1)
+            elif key not in done_special:
+                done_special.add(key)
+                self._emit_special(key, out)
+        out.update(entries)
+        out.update(params)
+        if tasks:
+            emit_tasks_until(len(tasks) - 1)
+        return out
+
+    def _emit_special(self, key: str, out: DataTree) -> None:
+        """Emit a slot only the subclass knows about (the operator key)."""
+
+    # ------------------------------------------------------------------ conversion from data
+
+    @classmethod
+    def from_raw(cls, data: DataTree, **fields: Any) -> typing.Self:
+        """Build from a raw mapping without validation (values are kept exactly as given)."""
+        from digrefactor.models._build import build_fields
+
+        values, params, order = build_fields(cls, data)
+        # A key absent from the file is absent from the model, whatever the code default is.
+        for name in cls.__fields_spec__:
+            values.setdefault(name, None)
+        values.update(fields)
+        values["params"] = params
+        obj = typing.cast(typing.Self, cls.model_construct(**values))
+        obj._order = order
+        return obj
+
+    # ------------------------------------------------------------------ helpers
+
+    def set_param(self, key: str, value: Any) -> None:
+        """Set a data key, typed field or extra parameter, keeping its place if present."""
+        field = self.__key_to_field__.get(key)
+        if field is not None:
+            setattr(self, field, value)
+            self.params.pop(key, None)
+        else:
+            if not isinstance(self.params, dict):  # pragma: no cover
+                self.params = {}
+            self.params[key] = value
+
+    def get_param(self, key: str, default: Any = None) -> Any:
+        field = self.__key_to_field__.get(key)
+        if field is not None:
+            value = getattr(self, field)
+            if value is not None:
+                return value
+        return self.params.get(key, default)
+
+    def remove_param(self, key: str) -> bool:
+        """Remove a data key; True when something was removed."""
+        removed = False
+        field = self.__key_to_field__.get(key)
+        if field is not None and getattr(self, field) is not None:
+            setattr(self, field, None)
+            removed = True
+        if key in self.params:
+            del self.params[key]
+            removed = True
+        return removed
+
+    def rename_param(self, old: str, new: str) -> bool:
+        """Rename a data key in place (its position in the file is kept)."""
+        if old == new or (self.get_param(old) is None and old not in self.params):
+            return False
+        value = self.get_param(old)
+        self.remove_param(old)
+        self.set_param(new, value)
+        self._order = [new if k == old else k for k in self._order]
+        return True
+
+    def data_keys(self) -> Iterator[str]:
+        yield from self.to_raw().keys()
+
+
+def raw_value(value: Any) -> Any:
+    """Convert a field value (model, list, dict, scalar) to raw data."""
+    if isinstance(value, DigModel):
+        return value.to_raw()
+    if isinstance(value, list):
+        return [raw_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: raw_value(v) for k, v in value.items()}
+    if isinstance(value, Include):
+        return value
+    if isinstance(value, tuple):
+        return [raw_value(v) for v in value]
+    to_raw = getattr(value, "to_raw", None)
+    if to_raw is not None:
+        return to_raw()
+    return value
+
+
+def is_slot(key: str) -> bool:
+    return key.startswith("\x00") and not is_include_key(key)

@@ -1,0 +1,136 @@
+"""Raw data tree → models: the operator registry and key classification."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from digrefactor._datatree import DataTree, is_include_key
+
+if TYPE_CHECKING:
+    from digrefactor.models._base import DigModel
+    from digrefactor.models._tasks import OperatorTask, Task
+
+__all__ = ["OPERATORS", "build_fields", "build_task", "operator_class", "register_operator"]
+
+#: Operator name (without ``>``) → its task class.
+OPERATORS: dict[str, type[OperatorTask]] = {}
+
+
+def register_operator(cls: type[OperatorTask]) -> type[OperatorTask]:
+    """Class decorator: make *cls* the model of its operator (also for plugins' own classes)."""
+    name = cls.model_fields["operator"].default
+    if not isinstance(name, str):
+        raise TypeError(f"{cls.__name__}.operator needs a default operator name")
+    OPERATORS[name] = cls
+    return cls
+
+
+def operator_class(name: str) -> type[OperatorTask]:
+    from digrefactor.models._tasks import OperatorTask
+
+    return OPERATORS.get(name, OperatorTask)
+
+
+def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
+    """Classify a task body by its own keys: operator task, group, or raw value."""
+    from digrefactor.models._tasks import GroupTask, RawTask
+
+    if not isinstance(value, dict):
+        task: Task = RawTask.model_construct(name=name, value=value, params={})
+    else:
+        op = None
+        for k in value:
+            if k.endswith(">") and not is_include_key(k):
+                op = k
+                break
+        if op is not None:
+            cls = operator_class(op[:-1])
+            task = cls.from_raw(value, name=name, operator=op[:-1])
+        elif "_type" in value and isinstance(value["_type"], str):
+            cls = operator_class(value["_type"])
+            task = cls.from_raw(value, name=name, operator=value["_type"])
+            task._long_form = True
+        else:
+            task = GroupTask.from_raw(value, name=name)
+    task._key = key
+    return task
+
+
+def build_fields(
+    cls: type[DigModel], data: DataTree
+) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """Split a raw mapping into typed field values, extra params and the key order."""
+    from digrefactor.models._base import OPERATOR_SLOT
+    from digrefactor.models._tasks import OperatorTask
+
+    specs = cls.__fields_spec__
+    key_to_field = cls.__key_to_field__
+    has_tasks = "tasks" in cls.model_fields
+    is_operator = issubclass(cls, OperatorTask)
+    values: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    order: list[str] = []
+    tasks: list[Any] = []
+    op_seen = False
+    long_form = is_operator and not any(k.endswith(">") for k in data)
+    for key, value in data.items():
+        if has_tasks and (key.startswith("+") or is_include_key(key)):
+            if is_include_key(key):
+                tasks.append(value)
+            else:
+                tasks.append(build_task(key[1:], value, key))
+            order.append(key)
+            continue
+        if (
+            is_operator
+            and not op_seen
+            and ((key.endswith(">") and not is_include_key(key)) or (long_form and key == "_type"))
+        ):
+            op_seen = True
+            if not long_form:
+                values["command"] = value
+            order.append(OPERATOR_SLOT)
+            continue
+        if is_operator and long_form and key == "_command":
+            values["command"] = value
+            continue
+        field = key_to_field.get(key)
+        if field is not None:
+            spec = specs[field]
+            if isinstance(value, dict) and not is_include_key(key):
+                if spec.task:
+                    values[field] = build_task(None, value)
+                    order.append(key)
+                    continue
+                if spec.models:
+                    values[field] = _build_model(spec.models, value)
+                    order.append(key)
+                    continue
+            if spec.fits(value):
+                values[field] = value
+                order.append(key)
+                continue
+        params[key] = value
+        order.append(key)
+    if has_tasks:
+        values["tasks"] = tasks
+    return values, params, order
+
+
+def _build_model(candidates: list[type[DigModel]], value: DataTree) -> DigModel:
+    from digrefactor.models._directives import (
+        IntervalRetryCondition,
+        RetryCondition,
+        SimpleRetryCondition,
+    )
+    from digrefactor.models._schedule import SCHEDULE_CLASSES, Schedule
+
+    cls = candidates[0]
+    if cls is Schedule:
+        for key in value:
+            if key.endswith(">") and key[:-1] in SCHEDULE_CLASSES:
+                cls = SCHEDULE_CLASSES[key[:-1]]
+                break
+    elif cls is RetryCondition:
+        cls = IntervalRetryCondition if set(value) - {"limit"} else SimpleRetryCondition
+    return cls.from_raw(value)

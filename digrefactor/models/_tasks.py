@@ -1,0 +1,170 @@
+"""Tasks: groups of tasks, operator tasks, and the directives every task may carry."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+from pydantic import Field
+
+from digrefactor._datatree import DataTree, Include, include_key
+from digrefactor.models._base import (
+    OPERATOR_SLOT,
+    PARAMS_SLOT,
+    TASKS_SLOT,
+    DigModel,
+    raw_value,
+)
+from digrefactor.models._directives import ParallelLimit, RetryCondition
+
+__all__ = [
+    "GroupTask",
+    "NamedTask",
+    "OperatorTask",
+    "ParallelTask",
+    "RawTask",
+    "Task",
+    "TaskItem",
+]
+
+_DIRECTIVE_ORDER = [
+    "_parallel",
+    "_background",
+    "_after",
+    "_export",
+    "_secrets",
+    "_retry",
+    "_disable",
+    "_error",
+    "_check",
+]
+
+
+class Task(DigModel):
+    """Anything that can stand under a ``+name:`` key, or as ``_error`` / ``_check`` / ``_do``.
+
+    ``name`` is written without the leading ``+``; it is ``None`` for unnamed task bodies
+    (``_error``, ``_check``, ``_do``, ``_else_do``).
+    """
+
+    __is_task__: ClassVar[bool] = True
+    __special_fields__ = frozenset({"params", "name", "tasks", "operator", "command"})
+
+    name: str | None = None
+    parallel: bool | str | ParallelLimit | None = Field(default=None, alias="_parallel")
+    background: bool | str | None = Field(default=None, alias="_background")
+    after: list[str] | str | None = Field(default=None, alias="_after")
+    retry: int | str | RetryCondition | None = Field(default=None, alias="_retry")
+    error: Task | None = Field(default=None, alias="_error")
+    check: Task | None = Field(default=None, alias="_check")
+    export: dict[str, Any] | None = Field(default=None, alias="_export")
+    secrets: dict[str, Any] | None = Field(default=None, alias="_secrets")
+    disable: bool | str | None = Field(default=None, alias="_disable")
+
+    #: The key this task was loaded under (keeps its place in the file when renamed).
+    _key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The data key of this task: ``+name``."""
+        if not self.name:
+            raise ValueError("an unnamed task has no key")
+        return self.name if self.name.startswith("+") else "+" + self.name
+
+    @classmethod
+    def _canonical_order(cls) -> list[str]:
+        specs = cls.__fields_spec__
+        directive_keys = [k for k in _DIRECTIVE_ORDER if k in cls.__key_to_field__]
+        own = [s.data_key for s in specs.values() if s.data_key not in _DIRECTIVE_ORDER]
+        return [*directive_keys, *own, PARAMS_SLOT]
+
+
+TaskItem = Task | Include
+
+
+class GroupTask(Task):
+    """A group of tasks: ``+name:`` holding ``+child:`` tasks and group directives.
+
+    ``tasks`` may also hold :class:`Include` entries (``!include : tasks.dig``).
+    """
+
+    tasks: list[Task | Include] = Field(default_factory=list)
+
+    def add_task(self, task: Task | Include) -> Self:
+        self.tasks.append(task)
+        return self
+
+    @classmethod
+    def _canonical_order(cls) -> list[str]:
+        return [*super()._canonical_order(), TASKS_SLOT]
+
+    def _tasks_for_raw(self) -> list[tuple[str, str, Any]]:
+        return tasks_for_raw(self.tasks)
+
+
+#: The seed library's name for a group of tasks.
+NamedTask = GroupTask
+
+
+class ParallelTask(GroupTask):
+    """A group whose children run in parallel (``_parallel: true`` unless set otherwise)."""
+
+    parallel: bool | str | ParallelLimit | None = Field(default=True, alias="_parallel")
+
+
+class OperatorTask(Task):
+    """A task that runs one operator: ``name>: command`` plus parameters.
+
+    This class itself stands for any operator without a dedicated class (plugins such as
+    ``slack>``); built-in operators have subclasses with typed parameters.
+    """
+
+    operator: str
+    command: Any = None
+
+    #: Written as ``_type: op`` / ``_command: x`` instead of ``op>: x``.
+    _long_form: bool = False
+
+    @property
+    def operator_key(self) -> str:
+        return f"{self.operator}>"
+
+    @classmethod
+    def _canonical_order(cls) -> list[str]:
+        specs = cls.__fields_spec__
+        directive_keys = [k for k in _DIRECTIVE_ORDER if k in cls.__key_to_field__]
+        own = [s.data_key for s in specs.values() if s.data_key not in _DIRECTIVE_ORDER]
+        return [OPERATOR_SLOT, *own, PARAMS_SLOT, *directive_keys]
+
+    def _emit_special(self, key: str, out: DataTree) -> None:
+        if key == OPERATOR_SLOT:
+            if self._long_form:
+                out["_type"] = self.operator
+                if self.command is not None:
+                    out["_command"] = raw_value(self.command)
+            else:
+                out[self.operator_key] = raw_value(self.command)
+
+
+class RawTask(Task):
+    """A task whose value Digdag accepts but models do not structure (a list of mappings)."""
+
+    value: Any = None
+
+    def to_raw(self) -> Any:
+        return raw_value(self.value)
+
+
+def tasks_for_raw(tasks: list[Task | Include]) -> list[tuple[str, str, Any]]:
+    out: list[tuple[str, str, Any]] = []
+    for item in tasks:
+        if isinstance(item, Include):
+            out.append((item.key, item.key, item))
+        else:
+            if not item.name:
+                raise ValueError(f"a task in a task list needs a name: {item!r}")
+            out.append((item._key or item.key, item.key, item.to_raw()))
+    return out
+
+
+def new_include(path: str) -> Include:
+    return Include(path, key=include_key())

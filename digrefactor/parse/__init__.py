@@ -1,0 +1,21 @@
+"""Parse: `.dig` files and projects → models, and models → Digdag's data tree."""
+
+from digrefactor.parse._load import (
+    SourceLink,
+    digdag_definition,
+    find_node,
+    load_project,
+    load_workflow,
+    normalize_definition,
+    to_data,
+)
+
+__all__ = [
+    "SourceLink",
+    "digdag_definition",
+    "find_node",
+    "load_project",
+    "load_workflow",
+    "normalize_definition",
+    "to_data",
+]

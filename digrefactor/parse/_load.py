@@ -1,0 +1,171 @@
+"""Load `.dig` files and projects into models; turn models back into Digdag's data tree."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor._errors import DigError, DigIncludeError
+from digrefactor.dialect import (
+    expand_includes,
+    load_raw_file,
+    load_raw_text,
+    validate_workflow,
+)
+from digrefactor.models import Workflow, WorkflowProject
+from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc
+
+__all__ = [
+    "SourceLink",
+    "digdag_definition",
+    "load_project",
+    "load_workflow",
+    "to_data",
+]
+
+#: Top-level keys in the fixed order Digdag stores them (``WorkflowFile.toWorkflowDefinition``).
+_STORED_ORDER = ("schedule", "sla", "_error", "_check", "_retry", "_parallel")
+
+
+@dataclass
+class SourceLink:
+    """What a loaded workflow remembers of its file, for lossless writes."""
+
+    doc: SourceDoc
+    path: str | None
+
+
+def load_workflow(
+    source: Path | str, *, name: str | None = None, path: str | Path | None = None
+) -> Workflow:
+    """Load one workflow.
+
+    *source* is a :class:`pathlib.Path` to read, or `.dig` text. The workflow name defaults to
+    the file name without ``.dig`` (``"workflow"`` for text). *path* locates text on disk so
+    that ``!include`` can be resolved and errors name the file.
+    """
+    if isinstance(source, Path):
+        spath: str | None = str(source)
+        doc, raw = load_raw_file(source)
+        wf_name = name if name is not None else _workflow_name(source)
+    elif isinstance(source, str):
+        spath = str(path) if path is not None else None
+        doc, raw = load_raw_text(source, spath)
+        wf_name = (
+            name if name is not None else (_workflow_name(Path(spath)) if spath else "workflow")
+        )
+    else:
+        raise TypeError(
+            f"load_workflow() takes a pathlib.Path or .dig text, not {type(source).__name__}"
+        )
+    data = expand_includes(raw)
+    validate_workflow(data, wf_name, path=spath, locate=_locator(doc))
+    wf = Workflow.from_raw(raw, name=wf_name)
+    wf._path = Path(spath) if spath else None
+    wf._source = SourceLink(doc, spath)
+    return wf
+
+
+def _workflow_name(path: Path) -> str:
+    name = path.name
+    return name[:-4] if name.endswith(".dig") else path.stem
+
+
+def _locator(doc: SourceDoc) -> Any:
+    def locate(keys: tuple[str, ...]) -> tuple[int, int] | None:
+        node = find_node(doc, keys)
+        return doc.line_col(node.start) if node is not None else None
+
+    return locate
+
+
+def find_node(doc: SourceDoc, keys: tuple[str, ...]) -> Node | None:
+    """The key node at *keys* (a path of mapping keys) in the file itself, if written there."""
+    node = doc.root
+    found: Node | None = None
+    for key in keys:
+        if not isinstance(node, MappingNode):
+            return None
+        for knode, vnode in node.pairs:
+            if isinstance(knode, ScalarNode) and knode.value == key:
+                found, node = knode, vnode
+                break
+        else:
+            return None
+    return found
+
+
+def to_data(workflow: Workflow) -> DataTree:
+    """Digdag's data tree of a workflow: file key order, includes expanded, JSON-compatible."""
+    raw = workflow.to_raw()
+    base = str(workflow.path.parent) if workflow.path is not None else None
+    _resolve_code_includes(raw, base)
+    result: DataTree = expand_includes(raw)
+    return result
+
+
+def _resolve_code_includes(value: Any, base: str | None) -> None:
+    """Load includes added in code (no data yet) relative to the workflow's directory."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if is_include_key(k) and isinstance(v, Include) and v.data is None:
+                if base is None:
+                    raise DigIncludeError(
+                        f"cannot expand `!include : {v.path}` of a workflow with no file path"
+                    )
+                target = os.path.normpath(os.path.join(base, v.path))
+                _, inc_raw = load_raw_file(target)
+                v.data = inc_raw
+                v.resolved_path = target
+            else:
+                _resolve_code_includes(v, base)
+    elif isinstance(value, list):
+        for v in value:
+            _resolve_code_includes(v, base)
+
+
+def digdag_definition(workflow: Workflow) -> dict[str, Any]:
+    """The workflow as Digdag stores it: ``{"name", "timezone", "config"}`` (spec §1.11)."""
+    data = to_data(workflow)
+    return normalize_definition(workflow.name, data)
+
+
+def normalize_definition(name: str, data: DataTree) -> dict[str, Any]:
+    config: DataTree = {}
+    export = data.get("_export")
+    if isinstance(export, dict) and export:
+        config["_export"] = export
+    for key in _STORED_ORDER:
+        if key in data:
+            config[key] = data[key]
+    for key, value in data.items():
+        if key.startswith("+"):
+            config[key] = value
+    tz = data.get("timezone")
+    return {"name": name, "timezone": tz if tz is not None else "UTC", "config": config}
+
+
+def load_project(directory: str | Path, *, name: str | None = None) -> WorkflowProject:
+    """Load a Digdag project: every top-level ``*.dig`` is a workflow; other files are kept.
+
+    Dot files and paths matched by ``.digdagignore`` are skipped, as Digdag's CLI does.
+    Raises the first :class:`DigError` of any workflow (use :func:`load_workflow` per file to
+    collect them all).
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise DigError("not a directory", path=str(root))
+    from digrefactor.parse._ignore import project_files
+
+    project = WorkflowProject(name=name or root.resolve().name)
+    project._path = root
+    for rel in project_files(root):
+        full = root / rel
+        if "/" not in rel and rel.endswith(".dig"):
+            project.workflows.append(load_workflow(full))
+        else:
+            project.files[rel] = full.read_bytes()
+    return project
