@@ -196,12 +196,15 @@ class DigdagClient:
         content_type: str | None = None,
         retry: bool | None = None,
         url: str | None = None,
-        headers: Mapping[str, str] | None = None,
+        anonymous: bool = False,
     ) -> requests.Response:
-        """Send a request; map error statuses to exceptions; retry only when allowed."""
+        """Send a request; map error statuses to exceptions; retry only when allowed.
+
+        ``anonymous`` requests (pre-signed storage URLs) go without the session's credentials.
+        """
         target = url if url is not None else self._url(*segments)
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
-        request_headers = dict(headers or {})
+        request_headers: dict[str, str] = {}
         if content_type is not None:
             request_headers["Content-Type"] = content_type
         retryable = method == "GET" if retry is None else retry
@@ -211,8 +214,9 @@ class DigdagClient:
         if clean_params:
             shown_url += "?" + urllib.parse.urlencode(clean_params, doseq=True)
         while True:
+            send = requests.request if anonymous else self._session.request
             try:
-                response = self._session.request(
+                response = send(
                     method,
                     target,
                     params=clean_params,
@@ -220,6 +224,7 @@ class DigdagClient:
                     data=data,
                     headers=request_headers,
                     timeout=self.timeout,
+                    verify=self._session.verify,
                 )
             except requests.RequestException as exc:
                 if attempts_left > 0:
@@ -241,6 +246,33 @@ class DigdagClient:
                 delay = min(delay * 2, 30.0)
                 continue
             raise _api_error(response, method, shown_url)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+    ) -> requests.Response:
+        """Any API call not wrapped here: ``client.request("GET", "projects/1")``.
+
+        ``path`` is relative to ``/api/``. Errors raise the typed exceptions; only GET is
+        retried.
+        """
+        if content_type is None and json is not None:
+            content_type = "application/json"
+        return self._request(
+            method.upper(),
+            (),
+            url=f"{self.endpoint}/api/{path.lstrip('/').removeprefix('api/')}",
+            params=params,
+            json=json,
+            data=data,
+            content_type=content_type,
+        )
 
     def _get_json(self, *segments: str | int, params: Mapping[str, Any] | None = None) -> Any:
         return self._request("GET", segments, params=params).json()
@@ -360,10 +392,19 @@ class DigdagClient:
         )
         return Project.model_validate(response.json())
 
-    def download_archive(self, project: ProjectRef, *, revision: str | None = None) -> bytes:
-        """The project archive (gzipped tar) of a revision, default the latest."""
+    def download_archive(
+        self, project: ProjectRef, *, revision: str | None = None, direct_download: bool = True
+    ) -> bytes:
+        """The project archive (gzipped tar) of a revision, default the latest.
+
+        With S3/GCS storage the server may redirect to a pre-signed URL; ``requests`` drops the
+        ``Authorization`` header on that cross-host redirect. ``direct_download=False`` makes
+        the server stream the archive itself.
+        """
         response = self._request(
-            "GET", ("projects", _id(project), "archive"), params={"revision": revision}
+            "GET",
+            ("projects", _id(project), "archive"),
+            params={"revision": revision, "direct_download": None if direct_download else "false"},
         )
         return response.content
 
@@ -714,19 +755,24 @@ class DigdagClient:
 
     # ------------------------------------------------------------------ logs
 
-    def log_files(self, attempt: AttemptRef, *, task: str | None = None) -> list[LogFile]:
+    def log_files(
+        self, attempt: AttemptRef, *, task: str | None = None, direct_download: bool = True
+    ) -> list[LogFile]:
         """Log files of an attempt; ``task`` keeps those of tasks whose name starts with it."""
         return self._get_list(
-            LogFile, "files", "logs", _id(attempt), "files", params={"task": task}
+            LogFile,
+            "files",
+            "logs",
+            _id(attempt),
+            "files",
+            params={"task": task, "direct_download": None if direct_download else "false"},
         )
 
     def download_log_file(self, attempt: AttemptRef, log_file: LogFile | str) -> bytes:
         """One log file as stored (gzip-compressed bytes)."""
         if isinstance(log_file, LogFile) and log_file.direct is not None:
             # A pre-signed storage URL: our credentials must not travel there.
-            response = self._request(
-                "GET", (), url=log_file.direct.url, headers={"Authorization": ""}
-            )
+            response = self._request("GET", (), url=log_file.direct.url, anonymous=True)
             return response.content
         name = log_file.file_name if isinstance(log_file, LogFile) else log_file
         return self._request("GET", ("logs", _id(attempt), "files", name)).content

@@ -261,3 +261,37 @@ def test_endpoint_validation() -> None:
     with pytest.raises(ValueError):
         DigdagClient("localhost:65432")
     assert DigdagClient("http://h:1/api/").endpoint == "http://h:1"
+
+
+def test_raw_request_escape_hatch(scripted: ScriptedServer) -> None:
+    scripted.replies = [_json(200, {"projects": []})]
+    with _client(scripted.endpoint) as client:
+        response = client.request("get", "/api/projects", params={"name": "x", "skip": None})
+    assert response.json() == {"projects": []}
+    assert scripted.received[0].path == "/api/projects?name=x"
+
+
+def test_direct_log_download_goes_without_credentials(scripted: ScriptedServer) -> None:
+    """S3-style pre-signed log URLs (a log server, not the in-memory one) get no auth header."""
+    handle = {
+        "fileName": "a.log.gz",
+        "fileSize": 10,
+        "taskName": "+wf+t",
+        "fileTime": "2024-01-01T00:00:00Z",
+        "agentId": "agent",
+        "direct": {"url": f"{scripted.endpoint}/storage/a.log.gz?signature=abc"},
+    }
+    second = {**handle, "fileName": "b.log.gz", "direct": None, "fileTime": "2024-01-01T00:00:01Z"}
+    scripted.replies = [
+        _json(200, {"files": [second, handle]}),
+        Reply(200, gzip.compress(b"first line\n"), content_type="application/gzip"),
+        Reply(200, gzip.compress(b"second line\n"), content_type="application/gzip"),
+    ]
+    with _client(scripted.endpoint, auth=("u", "p")) as client:
+        assert client.logs(9) == "first line\nsecond line\n"  # in file time order
+    listing, direct, proxied = scripted.received
+    assert listing.path == "/api/logs/9/files"
+    assert direct.path == "/storage/a.log.gz?signature=abc"
+    assert "Authorization" not in direct.headers
+    assert proxied.path == "/api/logs/9/files/b.log.gz"
+    assert proxied.headers["Authorization"].startswith("Basic ")
