@@ -664,7 +664,7 @@ class DigdagClient:
         return self._get_model(Attempt, "attempts", _id(attempt))
 
     def retried_attempts(self, attempt: AttemptRef) -> list[Attempt]:
-        """The other attempts of the attempt's session."""
+        """All attempts of the attempt's session (itself included), oldest first."""
         return self._get_list(Attempt, "attempts", "attempts", _id(attempt), "retries")
 
     def tasks(self, attempt: AttemptRef) -> list[Task]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 AttemptStatus = Literal["success", "error", "killed", "running"]
@@ -122,7 +122,7 @@ class Attempt(DigdagModel):
     """A session attempt. ``status`` is ``success``, ``error``, ``killed`` or ``running``."""
 
     id: int
-    index: int
+    index: int = 0  # absent from servers older than the attempt index (Digdag's default too)
     project: IdAndName
     workflow: NameOptionalId
     session_id: int
@@ -164,9 +164,12 @@ class Task(DigdagModel):
     parent_id: int | None = None
     config: dict[str, Any] = Field(default_factory=dict)
     upstreams: list[int] = Field(default_factory=list)
-    is_group: bool
+    # Serialised as "isGroup"; accept Jackson's bean-style "group" too.
+    is_group: bool = Field(
+        validation_alias=AliasChoices("isGroup", "group", "is_group"), serialization_alias="isGroup"
+    )
     state: str
-    cancel_requested: bool
+    cancel_requested: bool = False  # older servers omit it (Digdag's own default)
     export_params: dict[str, Any] = Field(default_factory=dict)
     store_params: dict[str, Any] = Field(default_factory=dict)
     state_params: dict[str, Any] = Field(default_factory=dict)
