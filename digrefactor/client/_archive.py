@@ -16,7 +16,7 @@ import re
 import stat
 import tarfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -158,11 +158,16 @@ class _Entry:
     link_target: str | None = None
 
 
-def _walk_directory(project_dir: Path, *, copy_outgoing_symlinks: bool) -> Iterator[_Entry]:
+def _walk_directory(
+    project_dir: Path, *, copy_outgoing_symlinks: bool, ignore_patterns: Sequence[str]
+) -> Iterator[_Entry]:
     root = project_dir.resolve()
     if not root.is_dir():
         raise ArchiveError(f"{project_dir} is not a directory")
-    ignore = DigdagIgnore.of_project(root)
+    ignore_file = root / ".digdagignore"
+    rules = ignore_file.read_text("utf-8", errors="replace") if ignore_file.is_file() else ""
+    rules += "\n" + "\n".join(ignore_patterns)
+    ignore = DigdagIgnore(rules) if rules.strip() else None
 
     def walk(directory: Path) -> Iterator[_Entry]:
         for path in sorted(directory.iterdir(), key=lambda p: p.name):
@@ -211,16 +216,22 @@ def build_archive(
     source: str | os.PathLike[str] | ProjectFiles,
     *,
     copy_outgoing_symlinks: bool = False,
+    ignore_patterns: Sequence[str] = (),
 ) -> bytes:
     """Build a Digdag project archive (gzipped POSIX tar) from a directory or a file mapping.
 
     A mapping is ``{"wf.dig": b"...", "scripts/x.py": b"..."}``; names are project-relative
-    (``str`` values are encoded as UTF-8, files get mode 0644).
+    (``str`` values are encoded as UTF-8, files get mode 0644). ``ignore_patterns`` are extra
+    gitignore-syntax rules applied after the directory's ``.digdagignore``.
     """
     if isinstance(source, Mapping):
         entries = _mapping_entries(source)
     else:
-        entries = _walk_directory(Path(source), copy_outgoing_symlinks=copy_outgoing_symlinks)
+        entries = _walk_directory(
+            Path(source),
+            copy_outgoing_symlinks=copy_outgoing_symlinks,
+            ignore_patterns=ignore_patterns,
+        )
     buffer = io.BytesIO()
     # mtime=0 in the gzip header: identical content gives identical bytes.
     with (

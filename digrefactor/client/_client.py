@@ -8,7 +8,7 @@ import time
 import urllib.parse
 import uuid
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError
@@ -809,21 +809,34 @@ class DigdagClient:
         schedule_from: datetime | str | None = None,
         max_archive_size: int = DEFAULT_ARCHIVE_SIZE_LIMIT,
         copy_outgoing_symlinks: bool = False,
+        ignore_patterns: Sequence[str] = (),
+        clear_schedules: list[str] | None = None,
+        clear_all_schedules: bool | None = None,
     ) -> Project:
         """Upload a project directory, a ``{path: bytes}`` mapping or a ``WorkflowProject``.
 
         The revision defaults to a random UUID like ``digdag push``. The archive is checked
         against ``max_archive_size`` (Digdag's default limit, 2 MiB) before uploading.
+        ``ignore_patterns`` add gitignore rules to the directory's ``.digdagignore``.
         """
         if isinstance(project, str | Path):
-            archive = build_archive(project, copy_outgoing_symlinks=copy_outgoing_symlinks)
+            archive = build_archive(
+                project,
+                copy_outgoing_symlinks=copy_outgoing_symlinks,
+                ignore_patterns=ignore_patterns,
+            )
         elif isinstance(project, Mapping):
             archive = build_archive(project)
         else:
             archive = build_archive(_model_files(project))
         check_archive_size(archive, max_archive_size)
         return self.upload_archive(
-            name, revision or str(uuid.uuid4()), archive, schedule_from=schedule_from
+            name,
+            revision or str(uuid.uuid4()),
+            archive,
+            schedule_from=schedule_from,
+            clear_schedules=clear_schedules,
+            clear_all_schedules=clear_all_schedules,
         )
 
     def pull(

@@ -176,3 +176,12 @@ def test_digdagignore_matches_gitignore_semantics(
     rules: str, path: str, is_dir: bool, ignored: bool
 ) -> None:
     assert DigdagIgnore(rules).ignores(path, is_dir=is_dir) is ignored
+
+
+def test_extra_ignore_patterns_add_to_digdagignore(tmp_path: Path) -> None:
+    _write(tmp_path, "main.dig")
+    _write(tmp_path, "a.log")
+    _write(tmp_path, "notes/todo.md")
+    _write(tmp_path, ".digdagignore", "*.log\n")
+    names = sorted(_members(build_archive(tmp_path, ignore_patterns=["notes/"])))
+    assert names == ["main.dig"]
