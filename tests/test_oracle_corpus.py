@@ -31,41 +31,9 @@ pytestmark = [pytest.mark.digdag, pytest.mark.slow]
 
 MANIFEST = CORPUS_DIR / "MANIFEST.tsv"
 
-_COMPLEX_KEY = (
-    "complex (flow-mapping) key: Digdag renders it with Java toString ({k=null}), ours {k=None}"
-)
-_TASK_NAME = (
-    "workflow name makes an invalid root task name (+<name> with ' ' or ':'); Digdag rejects"
-)
-_ERROR_TASK = "`_error` of a group has two operators; Digdag's compiler rejects, we accept"
-
-# corpus-relative path -> why digrefactor and Digdag disagree (strict xfail).
-KNOWN_DISAGREEMENTS: dict[str, str] = {
-    "treasure-data+treasure-boxes/integration-box/dialogone/post_userlist_sample.dig": _COMPLEX_KEY,
-    "treasure-data+treasure-boxes/integration-box/dac/post_userlist_sample.dig": _COMPLEX_KEY,
-    "chezou+cookiecutter-digdag/{{cookiecutter.project_name}}/ingest.dig": _COMPLEX_KEY,
-    "chezou+cookiecutter-digdag/{{cookiecutter.project_name}}/{{cookiecutter.main_workflow}}.dig": (
-        _COMPLEX_KEY
-    ),
-    "treasure-data+treasure-boxes/integration-box/responsys-activation-actions/config:handling.dig": (  # noqa: E501
-        _TASK_NAME
-    ),
-    "treasure-data+treasure-boxes/td_load/google_analytics/daily_load_with_ existing_authentication.dig": (  # noqa: E501
-        _TASK_NAME
-    ),
-    "treasure-data+treasure-boxes/td_load/google_sheet/daily_load_with_ existing_authentication.dig": (  # noqa: E501
-        _TASK_NAME
-    ),
-    "treasure-data+treasure-boxes/td_load/instagram_user_and_media_insights/daily_load_with_ existing_authentication.dig": (  # noqa: E501
-        _TASK_NAME
-    ),
-    "treasure-data+digdag/digdag-tests/src/test/resources/acceptance/error_task/invalid_at_group.dig": (  # noqa: E501
-        _ERROR_TASK
-    ),
-    "mickeey2525+digdag-lsp/packages/server/__tests__/fixtures/valid.dig": (
-        "`_after: task_a` (string, not a list): Digdag's compiler rejects, we accept"
-    ),
-}
+# corpus-relative path -> why digrefactor and Digdag disagree (strict xfail). Empty: every
+# disagreement found so far has been fixed in the loader.
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 _SCHEDULE_GAP = (
     "Digdag 0.10.5.1 push rejects this schedule (format or unused key), but the oracle's 0.9.42 "

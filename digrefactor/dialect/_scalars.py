@@ -180,6 +180,8 @@ def java_number_string(value: float) -> str:
 
 def java_key_string(value: Any) -> str:
     """Jackson's key serialisation of a non-string map key: ``toString()``."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

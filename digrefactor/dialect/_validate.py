@@ -132,9 +132,9 @@ def validate_workflow(
 ) -> None:
     """Raise :class:`DigValidationError` for anything Digdag rejects at push/check time."""
     c = _Checker(name, path, locate)
-    problem = check_workflow_name(name)
+    problem = check_workflow_name(name) or _task_name_problem("+" + name, top_level=True)
     if problem:
-        raise c.fail(f"invalid workflow name: {problem}")
+        raise c.fail(f"invalid workflow name (from the file name): {problem}")
     unknown = [k for k in data if not k.startswith("+") and k not in TOP_LEVEL_KEYS]
     if unknown:
         raise c.fail(
@@ -162,6 +162,11 @@ def validate_workflow(
         raise c.fail("Parameter '_export' must be an object", ("_export",))
     if "schedule" in data:
         _check_schedule(c, data["schedule"])
+    err = data.get("_error")
+    if err is not None and not isinstance(err, dict):
+        raise c.fail("Parameter '_error' must be an object", ("_error",))
+    if isinstance(err, dict):
+        _check_task(c, err, ("_error",), f"+{name}^error")
     _check_group(c, data, (), "+" + name, top_level=True)
 
 
@@ -252,6 +257,12 @@ def _check_group(
                 (*where, "_background"),
             )
         after = value.get("_after")
+        if after is not None and not isinstance(after, list):
+            raise c.fail(
+                f"Expected array type for key '_after' but got {after!r}; "
+                "write a list such as [+task_a]",
+                (*where, "_after"),
+            )
         if isinstance(after, list):
             earlier = children[: children.index(key)]
             for dep in after:
