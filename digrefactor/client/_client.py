@@ -489,6 +489,9 @@ class DigdagClient:
         response = self._request("DELETE", ("projects", _id(project), "secrets", key))
         return Secret.model_validate(response.json())
 
+    def delete_secrets(self, project: ProjectRef, keys: Sequence[str]) -> list[Secret]:
+        return [self.delete_secret(project, key) for key in keys]
+
     # ------------------------------------------------------------------ workflows
 
     def workflows(

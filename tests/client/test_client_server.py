@@ -318,6 +318,11 @@ def test_secrets_set_list_delete(client: DigdagClient) -> None:
     assert sorted(client.secrets(project)) == ["api_key", "db.password", "db.user"]
     assert client.delete_secret(project, "db.password").key == "db.password"
     assert sorted(client.secrets(project)) == ["api_key", "db.user"]
+    assert [s.key for s in client.delete_secrets(project, ["api_key", "db.user"])] == [
+        "api_key",
+        "db.user",
+    ]
+    assert client.secrets(project) == []
     with pytest.raises(BadRequest):
         client.set_secret(project, "not a valid key!", "x")
 
