@@ -13,6 +13,7 @@ from digrefactor._errors import (
     DigValidationError,
     DigWriteError,
 )
+from digrefactor.export import export_workflow
 from digrefactor.models import *  # noqa: F403
 from digrefactor.models import __all__ as _models_all
 from digrefactor.parse import (
@@ -33,6 +34,7 @@ __all__ = [
     "DigWriteError",
     "__version__",
     "digdag_definition",
+    "export_workflow",
     "load_project",
     "load_workflow",
     "to_data",

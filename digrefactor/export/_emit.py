@@ -1,0 +1,239 @@
+"""Fresh `.dig` text from models: block style, and every scalar quoted exactly when needed.
+
+The one rule: whatever is written must load back, under Digdag's typing, to the same value.
+A string is left plain only when libyaml would read it as the same plain scalar *and* Digdag's
+resolver would keep it a string; otherwise it is single-quoted, or double-quoted when it holds
+characters only escapes can carry. Multi-line strings become literal blocks when that is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor.dialect._scalars import resolve_plain
+from digrefactor.models import Workflow
+
+__all__ = ["export_workflow", "render_block", "render_key", "render_scalar"]
+
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+_PRINTABLE_EXTRA = {"\t"}
+
+
+def _printable(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        ch in _PRINTABLE_EXTRA
+        or 0x20 <= o <= 0x7E
+        or 0xA0 <= o <= 0xD7FF
+        or 0xE000 <= o <= 0xFFFD
+        or o >= 0x10000
+    ) and ch != "\ufeff"
+
+
+def plain_ok(text: str, *, key: bool = False) -> bool:
+    """True when *text* written plain loads back as exactly this string."""
+    if not text or text != text.strip(" ") or text[0] in _INDICATORS or text[-1] == ":":
+        return False
+    if text[0] == "-" and (len(text) == 1 or text[1] == " "):
+        return False
+    if text.startswith(("---", "...")) or text == "<<":
+        return False
+    if ": " in text or " #" in text or ":\t" in text or "\t#" in text:
+        return False
+    if not all(_printable(c) and c != "\t" for c in text):
+        return False
+    value = resolve_plain(text)
+    return isinstance(value, str) and value == text
+
+
+def _double_quoted(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif _printable(ch) and ch != "\x85":
+            out.append(ch)
+        else:
+            o = ord(ch)
+            out.append(
+                f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
+            )
+    out.append('"')
+    return "".join(out)
+
+
+def quoted(text: str) -> str:
+    """Single quotes when they can carry *text* on one line, else double quotes with escapes."""
+    if (
+        "\n" not in text
+        and "\r" not in text
+        and all(_printable(c) for c in text)
+        and ("\t" not in text)
+    ):
+        return "'" + text.replace("'", "''") + "'"
+    return _double_quoted(text)
+
+
+def render_float(value: float) -> str:
+    """A float Digdag's resolver reads back as this float (``0.5`` must be ``.5``)."""
+    if math.isnan(value) or math.isinf(value):  # pragma: no cover - Jackson makes these strings
+        raise ValueError("non-finite floats cannot be written; Digdag stores them as strings")
+    text = repr(value)
+    if "e" in text or "E" in text:
+        mantissa, exp = text.split("e")
+        if "." not in mantissa:
+            text = f"{mantissa}e{exp}"
+    sign = ""
+    if text.startswith("-"):
+        sign, text = "-", text[1:]
+    if text.startswith("0."):
+        text = text[1:]  # 0.5 -> .5 (a leading 0 makes Digdag read a string)
+        if text == ".0":
+            text = ".0"
+    result = sign + text
+    assert resolve_plain(result) == value and isinstance(resolve_plain(result), float), result
+    return result
+
+
+def render_scalar(value: Any) -> str:
+    """One-line text of a scalar value (strings quoted when needed)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return render_float(value)
+    if isinstance(value, str):
+        return value if plain_ok(value) else quoted(value)
+    raise TypeError(f"cannot write a {type(value).__name__} as a YAML scalar: {value!r}")
+
+
+def render_key(key: str) -> str:
+    return key if plain_ok(key, key=True) else quoted(key)
+
+
+def _literal_ok(text: str) -> bool:
+    if "\n" not in text or "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return False
+    if not all(_printable(c) or c == "\n" for c in text):
+        return False
+    lines = text.split("\n")
+    body = lines[:-1] if text.endswith("\n") else lines
+    for line in body:
+        if line != line.rstrip(" \t") and line.strip(" \t") != "":
+            return False  # trailing blanks would survive, but are invisible and fragile
+        if line and not line.strip(" \t"):
+            return False  # a whitespace-only line can be taken for indentation
+    return bool(text.strip("\n"))
+
+
+def _literal(text: str, indent: str) -> str:
+    if text.endswith("\n\n"):
+        chomp = "+"
+    elif text.endswith("\n"):
+        chomp = ""
+    else:
+        chomp = "-"
+    content = text[:-1] if text.endswith("\n") else text
+    if chomp == "+":
+        content = text[:-1]
+    first = content.split("\n", 1)[0]
+    indicator = (
+        str(len(indent)) if first.startswith((" ", "\t")) or (not first and len(indent) > 9) else ""
+    )
+    if indicator and len(indent) > 9:
+        return _double_quoted(text)
+    lines = [(indent + line) if line else "" for line in content.split("\n")]
+    return f"|{indicator}{chomp}\n" + "\n".join(lines)
+
+
+def render_block(value: Any, level: int, unit: str) -> list[str]:
+    """Lines (without newlines) of a mapping's entries at *level* of indentation."""
+    assert isinstance(value, dict)
+    return _mapping_lines(value, unit * level, unit)
+
+
+def _value_after_key(value: Any, indent: str, unit: str) -> tuple[str, list[str]]:
+    """(text on the key's line after ``key:``, following lines)."""
+    if isinstance(value, dict):
+        if not value:
+            return " {}", []
+        return "", _mapping_lines(value, indent + unit, unit)
+    if isinstance(value, list):
+        if not value:
+            return " []", []
+        return "", _sequence_lines(value, indent + unit, unit)
+    if isinstance(value, str) and "\n" in value and _literal_ok(value):
+        block = _literal(value, indent + unit)
+        head, _, rest = block.partition("\n")
+        return " " + head, rest.split("\n")
+    if value is None:
+        return "", []
+    return " " + render_scalar(value), []
+
+
+def _mapping_lines(mapping: DataTree, indent: str, unit: str) -> list[str]:
+    lines: list[str] = []
+    for key, value in mapping.items():
+        if is_include_key(key):
+            path = value.path if isinstance(value, Include) else str(value)
+            lines.append(f"{indent}!include : {render_scalar(path)}")
+            continue
+        head, rest = _value_after_key(value, indent, unit)
+        lines.append(f"{indent}{render_key(key)}:{head}")
+        lines.extend(rest)
+    return lines
+
+
+def _sequence_lines(items: list[Any], indent: str, unit: str) -> list[str]:
+    lines: list[str] = []
+    for item in items:
+        if isinstance(item, dict) and item:
+            sub = _mapping_lines(item, indent + "  ", unit)
+            first = sub[0][len(indent) + 2 :]
+            lines.append(f"{indent}- {first}")
+            lines.extend(sub[1:])
+        elif isinstance(item, list) and item:
+            sub = _sequence_lines(item, indent + "  ", unit)
+            lines.append(f"{indent}- {sub[0][len(indent) + 2 :]}")
+            lines.extend(sub[1:])
+        else:
+            head, rest = _value_after_key(item, indent, unit)
+            text = head.strip() if head.strip() else "null"
+            lines.append(f"{indent}- {text}")
+            lines.extend(rest)
+    return lines
+
+
+def export_workflow(workflow: Workflow, *, indent: int = 4) -> str:
+    """Fresh `.dig` text for *workflow* (its file's formatting is not consulted).
+
+    Top-level tasks are separated by blank lines. ``to_data(load_workflow(export_workflow(w)))``
+    equals ``to_data(w)`` for every model.
+    """
+    raw = workflow.to_raw()
+    unit = " " * indent
+    out: list[str] = []
+    prev_block = False
+    for key, value in raw.items():
+        lines = _mapping_lines({key: value}, "", unit)
+        is_task = key.startswith("+") or key in ("_error", "_check") or is_include_key(key)
+        if out and (is_task or prev_block):
+            out.append("")
+        out.extend(lines)
+        prev_block = is_task
+    return "\n".join(out) + "\n" if out else "{}\n"
