@@ -241,6 +241,13 @@ class DigModel(BaseModel):
     def data_keys(self) -> Iterator[str]:
         yield from self.to_raw().keys()
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Unset keys are None: listing the dozens of them a model has would hide the set ones.
+        for name, value in super().__repr_args__():
+            if value is None or (name == "params" and not value):
+                continue
+            yield name, value
+
 
 def raw_value(value: Any) -> Any:
     """Convert a field value (model, list, dict, scalar) to raw data."""
