@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from digrefactor.client import (
+    ArchiveTooLarge,
     BadRequest,
     Conflict,
     DigdagAPIError,
@@ -22,6 +25,7 @@ from digrefactor.client import (
     NotFound,
     ServerError,
     Unauthorized,
+    read_archive,
 )
 
 ATTEMPT_JSON = {
@@ -295,3 +299,43 @@ def test_direct_log_download_goes_without_credentials(scripted: ScriptedServer) 
     assert "Authorization" not in direct.headers
     assert proxied.path == "/api/logs/9/files/b.log.gz"
     assert proxied.headers["Authorization"].startswith("Basic ")
+
+
+def test_push_checks_the_size_limit_before_uploading(scripted: ScriptedServer) -> None:
+    big = {"wf.dig": b"+a:\n  echo>: a\n", "data.bin": os.urandom(3 * 1024 * 1024)}
+    with _client(scripted.endpoint) as client, pytest.raises(ArchiveTooLarge, match="2 MiB"):
+        client.push(big, "too_big")
+    assert scripted.received == []
+
+
+def test_push_uploads_a_mapping_as_gzip(scripted: ScriptedServer) -> None:
+    project = {
+        "id": "4",
+        "name": "p",
+        "revision": "rev-1",
+        "createdAt": "2024-01-01T00:00:00Z",
+        "updatedAt": "2024-01-01T00:00:00Z",
+        "deletedAt": None,
+        "archiveType": "db",
+        "archiveMd5": "AAAA",
+    }
+    scripted.replies = [_json(200, project)]
+    files = {"wf.dig": b"+a:\n  echo>: a\n"}
+    with _client(scripted.endpoint) as client:
+        pushed = client.push(files, "p", "rev-1", datetime(2024, 1, 1, tzinfo=UTC))
+    assert (pushed.id, pushed.revision) == (4, "rev-1")
+    (upload,) = scripted.received
+    assert upload.method == "PUT"
+    assert upload.path == (
+        "/api/projects?project=p&revision=rev-1&schedule_from=2024-01-01T00%3A00%3A00Z"
+    )
+    assert upload.headers["Content-Type"] == "application/gzip"
+    assert read_archive(upload.body) == files
+
+
+def test_push_of_an_unknown_object_names_what_is_accepted() -> None:
+    export = pytest.importorskip("digrefactor.export")
+    if hasattr(export, "project_files"):
+        pytest.skip("digrefactor.export.project_files exists: models are pushed for real")
+    with DigdagClient("http://127.0.0.1:9") as client, pytest.raises(TypeError, match="mapping"):
+        client.push(object(), "p")
