@@ -954,7 +954,9 @@ def _connection_reason(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out"
     cause: BaseException | None = exc
-    while cause is not None:
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
         if isinstance(cause, OSError) and cause.strerror:
             return f"cannot connect ({cause.strerror})"
         nested = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
