@@ -22,6 +22,13 @@ from digrefactor.parse import (
     load_workflow,
     to_data,
 )
+from digrefactor.write import (
+    atomic_write,
+    project_files,
+    save_project,
+    save_workflow,
+    write_workflow,
+)
 
 __version__ = "0.1.0"
 
@@ -38,5 +45,10 @@ __all__ = [
     "load_project",
     "load_workflow",
     "to_data",
+    "atomic_write",
+    "project_files",
+    "save_project",
+    "save_workflow",
+    "write_workflow",
     *_models_all,
 ]

@@ -122,58 +122,77 @@ class DigModel(BaseModel):
         return None
 
     def to_raw(self) -> DataTree:
-        """This model's raw data tree (includes kept as markers)."""
+        """This model's raw data tree (includes kept as markers).
+
+        Keys keep the order they had in the file; a key new since loading goes where a model
+        built in code would put it relative to its neighbours (``timezone`` first, ``_retry``
+        after an operator's parameters, ...); new tasks follow the last existing task.
+        """
         entries = self._entries()
         params = {k: raw_value(v) for k, v in self.params.items()}
-        tasks = self._tasks_for_raw()
+        tasks = self._tasks_for_raw() or []
+        task_slots = {slot: i for i, (slot, _, _) in enumerate(tasks)}
+        order = self._merged_order(entries, params, task_slots)
         out: DataTree = {}
-        done_special: set[str] = set()
         task_pos = 0
-        task_slots = {slot: i for i, (slot, _, _) in enumerate(tasks)} if tasks else {}
-
-        def emit_tasks_until(index: int) -> None:
-            nonlocal task_pos
-            assert tasks is not None
-            while task_pos <= index and task_pos < len(tasks):
-                _, key, value = tasks[task_pos]
-                out[key] = value
-                task_pos += 1
-
-        order = self._order or self.__canonical__
         for key in order:
             if key in entries:
                 out[key] = entries.pop(key)
             elif key in params:
                 out[key] = params.pop(key)
-            elif key == PARAMS_SLOT:
-                out.update(params)
-                params.clear()
-            elif tasks and key in task_slots:
+            elif key in task_slots:
+                # Tasks not yet written that precede this one in the list go first.
                 idx = task_slots[key]
-                if idx >= task_pos:
-                    emit_tasks_until(idx)
-            elif key == TASKS_SLOT and tasks:
-                emit_tasks_until(len(tasks) - 1)
-            elif key not in done_special:
-                done_special.add(key)
+                while task_pos <= idx:
+                    _, data_key, value = tasks[task_pos]
+                    out[data_key] = value
+                    task_pos += 1
+            elif key == TASKS_SLOT:
+                while task_pos < len(tasks):
+                    _, data_key, value = tasks[task_pos]
+                    out[data_key] = value
+                    task_pos += 1
+            else:
                 self._emit_special(key, out)
-        # Keys new since loading go where a model built in code would put them.
-        for key in self.__canonical__:
-            if key in entries:
-                out[key] = entries.pop(key)
-            elif key == PARAMS_SLOT:
-                out.update(params)
-                params.clear()
-            elif key == TASKS_SLOT and tasks:
-                emit_tasks_until(len(tasks) - 1)
-            elif key not in done_special:
-                done_special.add(key)
-                self._emit_special(key, out)
-        out.update(entries)
-        out.update(params)
-        if tasks:
-            emit_tasks_until(len(tasks) - 1)
         return out
+
+    def _merged_order(
+        self, entries: dict[str, Any], params: dict[str, Any], task_slots: dict[str, int]
+    ) -> list[str]:
+        canon = self.__canonical__
+        rank_of = {k: i for i, k in enumerate(canon)}
+        params_rank = rank_of.get(PARAMS_SLOT, len(canon))
+        tasks_rank = rank_of.get(TASKS_SLOT, len(canon))
+
+        def rank(key: str) -> int:
+            if key in rank_of:
+                return rank_of[key]
+            if key in task_slots or key.startswith("+"):
+                return tasks_rank
+            return params_rank
+
+        if not self._order:
+            order = [k for k in canon if k != PARAMS_SLOT]
+            params_at = order.index(TASKS_SLOT) if TASKS_SLOT in order else len(order)
+            # Without a file, extra params sit where the canonical order puts them.
+            pos = sum(1 for k in canon[: rank_of.get(PARAMS_SLOT, len(canon))] if k != PARAMS_SLOT)
+            order[min(pos, params_at) : min(pos, params_at)] = list(params)
+            return order
+        order = [k for k in self._order if k != TASKS_SLOT]
+        known = set(order)
+        new_keys = [k for k in entries if k not in known] + [k for k in params if k not in known]
+        new_keys.sort(key=rank)
+        for key in new_keys:
+            r = rank(key)
+            at = next((i for i, k in enumerate(order) if rank(k) > r), len(order))
+            order.insert(at, key)
+        # New tasks follow the last task slot (or, with none, go at the end).
+        last = max((i for i, k in enumerate(order) if k in task_slots), default=None)
+        if last is None:
+            order.append(TASKS_SLOT)
+        else:
+            order.insert(last + 1, TASKS_SLOT)
+        return order
 
     def _emit_special(self, key: str, out: DataTree) -> None:
         """Emit a slot only the subclass knows about (the operator key)."""

@@ -1,0 +1,20 @@
+"""Write: span-preserving rewrites of edited workflows, verified and atomic."""
+
+from digrefactor.write._save import (
+    atomic_write,
+    project_files,
+    save_project,
+    save_workflow,
+    write_workflow,
+)
+from digrefactor.write._writer import rewrite_text, verify_text
+
+__all__ = [
+    "atomic_write",
+    "project_files",
+    "rewrite_text",
+    "save_project",
+    "save_workflow",
+    "verify_text",
+    "write_workflow",
+]

@@ -1,0 +1,99 @@
+"""Writing workflows and projects to disk: lossless when there is a source, atomic always."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from digrefactor._errors import DigWriteError
+from digrefactor.export._emit import export_workflow
+from digrefactor.models import Workflow, WorkflowProject
+from digrefactor.write._writer import rewrite_text
+
+__all__ = ["atomic_write", "project_files", "save_project", "save_workflow", "write_workflow"]
+
+
+def write_workflow(workflow: Workflow) -> str:
+    """The workflow's `.dig` text.
+
+    A loaded workflow returns its file's original text when unedited, and otherwise the
+    original changed only where the edit requires (verified by re-reading). A workflow built
+    in code is exported fresh with :func:`export_workflow`.
+    """
+    link = workflow._source
+    if link is None:
+        return export_workflow(workflow)
+    return rewrite_text(link.doc, workflow.to_raw())
+
+
+def atomic_write(path: str | Path, text: str | bytes) -> None:
+    """Replace *path* with *text* through a temp file in the same directory and a rename.
+
+    The file's permission bits are kept; on any error the original is untouched.
+    """
+    target = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        mode: int | None = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
+    """Write *workflow* to *path* (default: where it was loaded from) if its text changed.
+
+    Returns True when the file was written.
+    """
+    target = Path(path) if path is not None else workflow.path
+    if target is None:
+        raise DigWriteError(f"workflow {workflow.name!r} has no path; pass one to save_workflow")
+    text = write_workflow(workflow)
+    link = workflow._source
+    if link is not None and target == workflow.path and text == link.doc.text:
+        return False
+    if target.exists() and target.read_bytes() == text.encode("utf-8"):
+        return False
+    atomic_write(target, text)
+    return True
+
+
+def project_files(project: WorkflowProject) -> dict[str, bytes]:
+    """Every file of the project by POSIX path: ``<name>.dig`` per workflow plus other files."""
+    out: dict[str, bytes] = dict(project.files)
+    for wf in project.workflows:
+        out[f"{wf.name}.dig"] = write_workflow(wf).encode("utf-8")
+    return out
+
+
+def save_project(project: WorkflowProject, directory: str | Path | None = None) -> list[Path]:
+    """Write the project's files whose content changed (atomically); returns those written.
+
+    Loaded workflows are rewritten losslessly; files nobody changed stay byte-identical.
+    """
+    root = Path(directory) if directory is not None else project.path
+    if root is None:
+        raise DigWriteError(f"project {project.name!r} has no directory; pass one to save_project")
+    written: list[Path] = []
+    for rel, data in project_files(project).items():
+        target = root.joinpath(*rel.split("/"))
+        if target.exists() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
+        written.append(target)
+    return written
