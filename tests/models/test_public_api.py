@@ -31,6 +31,10 @@ INTERNAL: dict[str, dict[str, str]] = {
         "render_key": "emitter building block, used by the writer",
         "render_scalar": "emitter building block, used by the writer",
     },
+    "write": {
+        "rewrite_text": "the text-level step behind write_workflow()",
+        "verify_text": "the re-read check behind write_workflow()",
+    },
 }
 
 ROOMS = ["models", "parse", "export", "write"]
