@@ -1,0 +1,152 @@
+"""Which files a run covers: `.dig` files under the given paths, minus ignored ones.
+
+Directories are walked recursively; hidden directories (``.git``, ``.venv``, ``.digdag``...) are
+skipped, ``.gitignore`` files are honoured (those of the directories walked and of their
+ancestors up to the repository root), and ``--include`` / ``--exclude`` globs (gitignore
+syntax, relative to the directory given) filter the rest. A file named explicitly is always
+taken, like black and ruff do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+__all__ = ["FileFilter", "discover_files", "find_project_root"]
+
+DEFAULT_EXCLUDES = ("node_modules/", "__pycache__/")
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """``include`` / ``exclude``: gitignore-style globs; ``gitignore``: honour .gitignore."""
+
+    include: Sequence[str] = ("*.dig",)
+    exclude: Sequence[str] = ()
+    gitignore: bool = True
+    _specs: dict[str, pathspec.PathSpec] = field(  # type: ignore[type-arg]
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def spec(self, which: str) -> pathspec.PathSpec:  # type: ignore[type-arg]
+        cached = self._specs.get(which)
+        if cached is None:
+            patterns = self.include if which == "include" else [*DEFAULT_EXCLUDES, *self.exclude]
+            cached = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+            self._specs[which] = cached
+        return cached
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest ancestor of *start* holding ``.git`` or ``.hg`` (else *start* itself)."""
+    start = start.resolve()
+    for d in [start, *start.parents]:
+        if (d / ".git").exists() or (d / ".hg").exists():
+            return d
+    return start
+
+
+class _GitIgnores:
+    """``.gitignore`` files by directory, matched with git's rules (pathspec)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Path, pathspec.PathSpec | None] = {}  # type: ignore[type-arg]
+
+    def spec(self, directory: Path) -> pathspec.PathSpec | None:  # type: ignore[type-arg]
+        if directory not in self.cache:
+            try:
+                lines = (directory / ".gitignore").read_text(encoding="utf-8").splitlines()
+            except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError, PermissionError):
+                self.cache[directory] = None
+            else:
+                self.cache[directory] = pathspec.GitIgnoreSpec.from_lines(lines)
+        return self.cache[directory]
+
+    def ignored(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
+        """Is *path* ignored by the ``.gitignore`` of any directory in *chain* (outermost first)?"""
+        ignored = False
+        for directory in chain:
+            spec = self.spec(directory)
+            if spec is None:
+                continue
+            try:
+                rel = path.relative_to(directory).as_posix()
+            except ValueError:
+                continue
+            if is_dir:
+                rel += "/"
+            result = spec.check_file(rel)
+            if result.include is not None:
+                ignored = bool(result.include)
+        return ignored
+
+
+def discover_files(
+    paths: Sequence[Path], file_filter: FileFilter | None = None
+) -> Iterator[tuple[Path, Path]]:
+    """``(file, root)`` for every file to process; *root* is the directory argument it came from
+    (a file's own directory when named explicitly). Sorted within each argument; no repeats."""
+    ff = file_filter or FileFilter()
+    gitignores = _GitIgnores()
+    seen: set[Path] = set()
+    for given in paths:
+        if given.is_file() or not given.exists():
+            key = given.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield given, given.parent
+            continue
+        yield from _walk(given, ff, gitignores, seen)
+
+
+def _walk(
+    root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[Path]
+) -> Iterator[tuple[Path, Path]]:
+    include, exclude = ff.spec("include"), ff.spec("exclude")
+    base_chain: list[Path] = []
+    if ff.gitignore:
+        top = find_project_root(root)
+        resolved = root.resolve()
+        base_chain = [d for d in reversed(resolved.parents) if d == top or top in d.parents]
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        chain = []
+        if ff.gitignore:
+            rel_parts = here.relative_to(root).parts
+            chain = [*base_chain, root.resolve()]
+            d = root.resolve()
+            for part in rel_parts:
+                d = d / part
+                chain.append(d)
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                continue
+            sub = here / name
+            rel = sub.relative_to(root).as_posix() + "/"
+            if exclude.match_file(rel):
+                continue
+            if ff.gitignore and gitignores.ignored(sub.resolve(), True, chain):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            if not include.match_file(rel) or exclude.match_file(rel):
+                continue
+            if ff.gitignore and gitignores.ignored(path.resolve(), False, chain):
+                continue
+            found.append(path)
+    for path in sorted(found):
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            yield path, root

@@ -1,0 +1,382 @@
+"""Running a pass over many files: load, edit, write, verify, atomic replace — in parallel.
+
+Every file gives one :class:`~digrefactor.transforms.FileResult`; nothing raises for a bad file.
+A changed file's new text is verified (re-parsed: its data tree must equal ``to_data`` of the
+edited model) before it is written through a temporary file in the same directory and
+``os.replace`` (the file mode is kept). Workers hold one file's model at a time and results are
+streamed back as they complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import importlib
+import importlib.util
+import multiprocessing
+import os
+import stat
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digrefactor._datatree import raw_equal
+from digrefactor._errors import DigError, DigWriteError
+from digrefactor.parse import load_workflow, to_data
+from digrefactor.transforms._api import (
+    Changed,
+    Failed,
+    FileResult,
+    Pass,
+    PassContext,
+    PassUsageError,
+    SkipFile,
+    Skipped,
+    Unchanged,
+)
+from digrefactor.transforms._write import render_workflow, verify_workflow_text
+
+__all__ = [
+    "PassRef",
+    "apply_pass",
+    "atomic_write",
+    "load_pass",
+    "run_file",
+    "run_files",
+    "unified_diff",
+]
+
+
+# ------------------------------------------------------------------------------- user passes
+
+
+@dataclass(frozen=True)
+class PassRef:
+    """A pass named by reference, ``package.module:callable`` or ``path/to/file.py:callable``.
+
+    Workers rebuild the pass from the reference, so it works with any start method.
+    """
+
+    reference: str
+
+    def load(self) -> Pass:
+        return load_pass(self.reference)
+
+
+def load_pass(reference: str) -> Pass:
+    """Import the pass *reference* names; raise :class:`PassUsageError` with a clear reason."""
+    target, sep, attr = reference.rpartition(":")
+    if not sep or not target or not attr:
+        raise PassUsageError(
+            f"--pass {reference!r}: expected module:callable or path/to/file.py:callable"
+        )
+    if target.endswith(".py") or "/" in target or os.sep in target:
+        path = Path(target)
+        if not path.is_file():
+            raise PassUsageError(f"--pass {reference!r}: file {target} not found")
+        mod_name = f"_digrefactor_pass_{abs(hash(str(path.resolve())))}"
+        module = sys.modules.get(mod_name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(mod_name, path)
+            if spec is None or spec.loader is None:  # pragma: no cover - .py files always load
+                raise PassUsageError(f"--pass {reference!r}: cannot load {target}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[mod_name] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                del sys.modules[mod_name]
+                raise PassUsageError(
+                    f"--pass {reference!r}: importing {target} raised {type(exc).__name__}: {exc}"
+                ) from exc
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise PassUsageError(f"--pass {reference!r}: cannot import {target}: {exc}") from exc
+        except Exception as exc:
+            raise PassUsageError(
+                f"--pass {reference!r}: importing {target} raised {type(exc).__name__}: {exc}"
+            ) from exc
+    obj: Any = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise PassUsageError(f"--pass {reference!r}: {target} has no {attr!r}") from None
+    if isinstance(obj, type):
+        try:
+            obj = obj()
+        except Exception as exc:
+            raise PassUsageError(
+                f"--pass {reference!r}: {attr}() raised {type(exc).__name__}: {exc}"
+            ) from exc
+    if not callable(obj):
+        raise PassUsageError(f"--pass {reference!r}: {attr} is not callable")
+    return obj  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------------- one file
+
+
+@dataclass
+class _Outcome:
+    """An edited workflow and what the pass reported (before writing)."""
+
+    ctx: PassContext
+    text: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = None) -> str:
+    """A unified diff of two texts, headed with the file's path(s)."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=str(old_path),
+        tofile=str(new_path or old_path),
+    )
+    out = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def apply_pass(
+    pass_: Pass, text: str, *, path: Path, root: Path | None = None, **options: Any
+) -> tuple[FileResult, str]:
+    """Run *pass_* on *text* (the file at *path*, which need not exist); nothing is written.
+
+    Returns the result and the new text (the old text unless changed). Used by tests and by
+    :func:`run_file`.
+    """
+    root = root if root is not None else path.parent
+    try:
+        wf = load_workflow(text, path=path)
+    except DigError as exc:
+        return Failed(path, exc.with_path(path)), text
+    return _edit(pass_, wf, text, path=path, root=root, options=options)
+
+
+def _edit(
+    pass_: Pass,
+    wf: Any,
+    text: str,
+    *,
+    path: Path,
+    root: Path,
+    options: Mapping[str, Any],
+) -> tuple[FileResult, str]:
+    try:
+        before = to_data(wf)
+    except DigError as exc:
+        return Failed(path, exc.with_path(path)), text
+    ctx = PassContext(path=path, root=root, options=dict(options))
+    try:
+        pass_(wf, ctx)
+    except SkipFile as skip:
+        return Skipped(path, skip.reason, tuple(ctx.warnings)), text
+    except DigError as exc:
+        return Failed(path, exc.with_path(path)), text
+    except Exception as exc:
+        name = _pass_name(pass_)
+        return (
+            Failed(
+                path,
+                DigError(f"pass {name} raised {type(exc).__name__}: {exc}", path=path),
+                traceback.format_exc(),
+            ),
+            text,
+        )
+    warnings = tuple(ctx.warnings)
+    new_path = ctx.new_path
+    try:
+        after = to_data(wf)
+    except DigError as exc:
+        return Failed(path, exc.with_path(path)), text
+    except Exception as exc:
+        return (
+            Failed(
+                path,
+                DigError(
+                    f"the edited model cannot be written ({type(exc).__name__}: {exc})", path=path
+                ),
+                traceback.format_exc(),
+            ),
+            text,
+        )
+    if raw_equal(before, after) and (new_path is None or new_path == path):
+        return Unchanged(path, warnings), text
+    try:
+        new_text = render_workflow(wf)
+        verify_workflow_text(new_text, wf, path=new_path or path, expected=after)
+    except DigError as exc:
+        if isinstance(exc, DigWriteError):
+            return Failed(path, exc.with_path(path)), text
+        return Failed(path, DigWriteError(exc.message, path=path, line=exc.line)), text
+    except Exception as exc:
+        return (
+            Failed(
+                path,
+                DigWriteError(f"writing failed ({type(exc).__name__}: {exc})", path=path),
+                traceback.format_exc(),
+            ),
+            text,
+        )
+    if new_text == text and (new_path is None or new_path == path):
+        return Unchanged(path, warnings), text
+    diff = unified_diff(text, new_text, path, new_path)
+    return Changed(path, diff, warnings, new_path if new_path != path else None), new_text
+
+
+def _pass_name(pass_: Pass) -> str:
+    name = getattr(pass_, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    qual = getattr(pass_, "__qualname__", None) or type(pass_).__qualname__
+    return str(qual)
+
+
+def run_file(
+    path: Path,
+    pass_: Pass,
+    *,
+    root: Path | None = None,
+    options: Mapping[str, Any] | None = None,
+    write: bool = True,
+) -> FileResult:
+    """Run *pass_* on one file; write it (atomically) when changed and *write* is true."""
+    path = Path(path)
+    root = root if root is not None else path.parent
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Failed(path, DigError(f"cannot read file: {exc.strerror or exc}", path=path))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            wf = load_workflow(path)  # gives the located decoding error
+        except DigError as exc:
+            return Failed(path, exc)
+        return Failed(path, DigError("invalid UTF-8", path=path))  # pragma: no cover
+    try:
+        wf = load_workflow(path)
+    except DigError as exc:
+        return Failed(path, exc.with_path(path))
+    except Exception as exc:  # a bug below us: report it, keep going
+        return Failed(
+            path,
+            DigError(f"internal error while loading ({type(exc).__name__}: {exc})", path=path),
+            traceback.format_exc(),
+        )
+    result, new_text = _edit(pass_, wf, text, path=path, root=root, options=options or {})
+    if write and isinstance(result, Changed):
+        try:
+            if result.new_path is not None:
+                if result.new_path.exists():
+                    return Failed(
+                        path,
+                        DigError(f"cannot rename: {result.new_path} already exists", path=path),
+                    )
+                atomic_write(result.new_path, new_text, like=path)
+                path.unlink()
+            else:
+                atomic_write(path, new_text)
+        except OSError as exc:
+            return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path))
+    return result
+
+
+def atomic_write(path: Path, text: str, *, like: Path | None = None) -> None:
+    """Write *text* (UTF-8, line endings as given) via a temp file in the same directory.
+
+    The new file gets the mode of *like* (default: *path* itself, when it exists).
+    """
+    source = like if like is not None else path
+    try:
+        mode: int | None = stat.S_IMODE(source.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------------- many files
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(pass_: Pass | PassRef, options: Mapping[str, Any], write: bool) -> None:
+    _WORKER["pass"] = pass_.load() if isinstance(pass_, PassRef) else pass_
+    _WORKER["options"] = options
+    _WORKER["write"] = write
+
+
+def _work(item: tuple[Path, Path]) -> FileResult:
+    path, root = item
+    try:
+        return run_file(
+            path, _WORKER["pass"], root=root, options=_WORKER["options"], write=_WORKER["write"]
+        )
+    except Exception as exc:  # pragma: no cover - run_file reports everything it can
+        return Failed(
+            path,
+            DigError(f"internal error ({type(exc).__name__}: {exc})", path=path),
+            traceback.format_exc(),
+        )
+
+
+def run_files(
+    files: Iterable[tuple[Path, Path]],
+    pass_: Pass | PassRef,
+    *,
+    options: Mapping[str, Any] | None = None,
+    write: bool = True,
+    jobs: int | None = None,
+) -> Iterator[FileResult]:
+    """Run a pass over ``(path, root)`` pairs; yield results as they complete.
+
+    ``jobs`` is the number of worker processes (default: every core); 1 runs in this process.
+    The pass (or the :class:`PassRef` to rebuild it) must be picklable for ``jobs > 1``.
+    """
+    items = list(files)
+    options = dict(options or {})
+    jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
+    jobs = min(jobs, len(items))
+    if jobs <= 1:
+        _init_worker(pass_, options, write)
+        try:
+            for item in items:
+                yield _work(item)
+        finally:
+            _WORKER.clear()
+        return
+    chunksize = max(1, min(16, len(items) // (jobs * 4)))
+    ctx = multiprocessing.get_context()
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write))
+    try:
+        yield from pool.imap_unordered(_work, items, chunksize=chunksize)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
