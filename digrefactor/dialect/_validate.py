@@ -134,7 +134,10 @@ def validate_workflow(
     c = _Checker(name, path, locate)
     problem = check_workflow_name(name) or _task_name_problem("+" + name, top_level=True)
     if problem:
-        raise c.fail(f"invalid workflow name (from the file name): {problem}")
+        # The file's name is at fault, not a line of it: point at the start of the file.
+        raise DigValidationError(
+            f"invalid workflow name (from the file name): {problem}", path=path, line=1, column=1
+        )
     unknown = [k for k in data if not k.startswith("+") and k not in TOP_LEVEL_KEYS]
     if unknown:
         raise c.fail(

@@ -11,13 +11,13 @@ import pathspec
 __all__ = ["ignore_spec", "project_files"]
 
 
-def ignore_spec(root: Path, name: str = ".digdagignore") -> pathspec.PathSpec | None:  # type: ignore[type-arg]
+def ignore_spec(root: Path, name: str = ".digdagignore") -> pathspec.GitIgnoreSpec | None:
     """The gitignore-syntax patterns of ``root/name``, if that file exists."""
     try:
         lines = (root / name).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def project_files(root: Path) -> Iterator[str]:

@@ -147,7 +147,10 @@ class SourceDoc:
         """1-based line and column of a character offset."""
         starts = self.line_starts
         line = bisect.bisect_right(starts, offset) - 1
-        return line + 1, offset - starts[line] + 1
+        column = offset - starts[line] + 1
+        if line == 0 and self.text.startswith(_BOM) and offset > 0:
+            column -= 1  # the BOM is not a column
+        return line + 1, column
 
     def line_start(self, offset: int) -> int:
         starts = self.line_starts
@@ -161,8 +164,11 @@ class SourceDoc:
         return i - 1 if i > 0 and self.text[i - 1] == "\r" else i
 
     def indent_of(self, offset: int) -> int:
-        """Column (0-based) of *offset* on its line."""
-        return offset - self.line_start(offset)
+        """Column (0-based) of *offset* on its line (a leading BOM is not a column)."""
+        start = self.line_start(offset)
+        if start == 0 and self.text.startswith(_BOM):
+            start = 1
+        return offset - start
 
     def error(
         self, message: str, offset: int, cls: type[DigSyntaxError] = DigSyntaxError

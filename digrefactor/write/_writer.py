@@ -432,11 +432,11 @@ class _Writer:
         if anchor_end is None:
             self.edit(first_start, first_start, block + (self.nl if separated else ""))
             return
-        prefix = ""
+        prefix = self.nl if separated else ""
         if anchor_end >= len(self.text) and not self.text.endswith("\n"):
-            prefix = self.nl
-        if separated:
-            prefix += self.nl
+            # The file has no final line break: keep it that way after the new block.
+            prefix = self.nl + prefix
+            block = block.removesuffix(self.nl)
         self.edit(anchor_end, anchor_end, prefix + block)
 
     def delete_block(self, entry: _Entry, col: int) -> None:
@@ -554,12 +554,14 @@ class _Writer:
         start = ctx.value_start
         end = self.node_end(node)
         if not is_block_value:
+            # After a colon the value needs a space; a root or sequence item does not.
+            sep = "" if start == node.start else " "
             if new is None:
                 self.edit(start, end, "")
             elif isinstance(new, (dict, list)):
-                self.edit(start, end, " {}" if isinstance(new, dict) else " []")
+                self.edit(start, end, sep + ("{}" if isinstance(new, dict) else "[]"))
             else:
-                self.edit(start, end, " " + self.inline_value(new, ctx))
+                self.edit(start, end, sep + self.inline_value(new, ctx))
             return
         indent = " " * ctx.indent + self.unit
         if isinstance(new, dict):
