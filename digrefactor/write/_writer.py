@@ -10,6 +10,7 @@ intended tree; otherwise nothing is written.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import re
@@ -164,7 +165,16 @@ class _Writer:
             out.append(e.text)
             pos = e.end
         out.append(self.text[pos:])
-        return "".join(out)
+        result = "".join(out)
+        # A file without a final line break keeps it that way when an edit reached its end.
+        if (
+            edits
+            and edits[-1].end >= len(self.text)
+            and not self.text.endswith("\n")
+            and result.endswith("\n")
+        ):
+            result = result.removesuffix(self.nl) if result.endswith(self.nl) else result[:-1]
+        return result
 
     def fail(self, message: str, node: Node | None) -> DigWriteError:
         line = col = None
@@ -381,7 +391,8 @@ class _Writer:
             olds = [i for i in range(a_old + 1, b_old) if old_keys[i] not in both]
             news = [j for j in range(a_new + 1, b_new) if new_ckeys[j] not in both]
             for i, j in zip(olds, news, strict=False):
-                renames[j] = i
+                if self.same_entry(old_keys[i], old_values[old_keys[i]], new_items[j]):
+                    renames[j] = i
         renamed_old = set(renames.values())
         separated = self.blank_separated(entries, col)
         # Where each new entry lands: after the block of the previous new entry that stays.
@@ -413,6 +424,23 @@ class _Writer:
             if i in matched_old or i in renamed_old:
                 continue
             self.delete_block(e, col)
+
+    @staticmethod
+    def same_entry(old_key: str, old_value: Any, new: tuple[str, str, Any]) -> bool:
+        """Whether a key that vanished and one that appeared in its place are one renamed entry.
+
+        Operator keys (``td>`` → ``td_run>``) always are; other keys when their values are
+        mostly the same (a renamed task keeps most of its body).
+        """
+        new_ckey, _, new_value = new
+        if old_key.startswith("\x00include:") or new_ckey.startswith("\x00include:"):
+            return old_key.startswith("\x00include:") and new_ckey.startswith("\x00include:")
+        if old_key.endswith(">") and new_ckey.endswith(">"):
+            return True
+        if raw_equal(old_value, new_value):
+            return True
+        a, b = _value_key(old_value), _value_key(new_value)
+        return difflib.SequenceMatcher(None, a, b, autojunk=False).quick_ratio() >= 0.6
 
     def blank_separated(self, entries: list[_Entry], col: int) -> bool:
         """Whether the file separates these entries with blank lines (new ones follow suit)."""
@@ -448,10 +476,6 @@ class _Writer:
             nxt = self.after_line(end)
             if end < len(text) and text[end:nxt].strip() == "":
                 end = nxt
-        elif end >= len(text) and start > 0 and not text.endswith("\n"):
-            # Deleting the last entry of a file without a final newline: take the line break
-            # before it instead, so the file still ends as it did.
-            start -= 2 if text[start - 2 : start] == "\r\n" else 1
         self.edit(start, end, "")
 
     def child_ctx(self, e: _Entry, col: int) -> _Ctx:
