@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.corpus import CORPUS_DIR, require_corpus
+from support.digdag import SUMMARY_LINES, DigdagOracle, definition_difference
 
 from digrefactor import (
     DigError,
@@ -26,8 +28,6 @@ from digrefactor import (
     load_workflow,
     write_workflow,
 )
-from support.corpus import CORPUS_DIR, require_corpus
-from support.digdag import SUMMARY_LINES, DigdagOracle, definition_difference
 
 pytestmark = [pytest.mark.digdag, pytest.mark.slow]
 
