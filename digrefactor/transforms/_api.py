@@ -95,6 +95,8 @@ class CodemodPass:
     idempotent: ClassVar[bool] = True
     #: Whether the pass takes the shared task selectors (--operator, --task, ...).
     selects_tasks: ClassVar[bool] = False
+    #: Options whose value may start with "-" (``--by -30m``).
+    value_options: ClassVar[tuple[str, ...]] = ()
 
     def __call__(self, workflow: Workflow, ctx: PassContext) -> None:
         raise NotImplementedError

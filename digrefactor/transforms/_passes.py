@@ -464,6 +464,7 @@ class ShiftSchedule(CodemodPass):
     name = "shift-schedule"
     help = "shift the schedule's time (--by +1h, -30m, +1d), wrapping across days"
     idempotent: ClassVar[bool] = False
+    value_options = ("--by",)
 
     def __init__(self, by: int | str) -> None:
         if isinstance(by, str):

@@ -1,0 +1,8 @@
+"""``python -m digrefactor``: the command line."""
+
+import sys
+
+from digrefactor.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

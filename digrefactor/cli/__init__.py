@@ -1,0 +1,99 @@
+"""The ``digrefactor`` command line: ``codemod``, ``check``, ``scan`` and the REST commands.
+
+Exit codes: 0 ok; 1 changes (``--check``) or problems found; 2 usage or internal error. Bad
+input gives one line on stderr naming the file or option; ``--verbose`` adds tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from digrefactor.cli._common import EXIT_USAGE, error, verbose_requested
+
+__all__ = ["main"]
+
+#: Commands defined in ``_client_commands`` (imported only when one of them runs).
+CLIENT_COMMANDS = {
+    "push": "upload a project directory as a new revision",
+    "pull": "download a project and extract it",
+    "start": "start a workflow",
+    "status": "show an attempt and its tasks",
+    "logs": "print an attempt's log",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("digrefactor")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def _build_parser(command: str | None) -> argparse.ArgumentParser:
+    from digrefactor.cli._check import add_check_parser
+    from digrefactor.cli._scan import add_scan_parser
+
+    parser = argparse.ArgumentParser(
+        prog="digrefactor",
+        description="Refactor, check and deploy Digdag (.dig) workflows.",
+    )
+    parser.add_argument("--version", action="version", version=f"digrefactor {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "codemod",
+        help="bulk edits across .dig files (run 'digrefactor codemod --help')",
+        add_help=False,
+    )
+    add_check_parser(sub)
+    add_scan_parser(sub)
+    if command in CLIENT_COMMANDS:
+        from digrefactor.cli._client_commands import register
+
+        register(sub)
+    else:
+        for name, help_text in CLIENT_COMMANDS.items():
+            sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "codemod":
+            from digrefactor.cli._codemod import codemod_main
+
+            return codemod_main(args[1:])
+        command = next((a for a in args if not a.startswith("-")), None)
+        try:
+            parser = _build_parser(command)
+        except ImportError as exc:
+            error(f"the {command} command is unavailable: {exc}")
+            return EXIT_USAGE
+        ns = parser.parse_args(args)
+        func = getattr(ns, "func", None)
+        if func is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        code = func(ns)
+        return int(code)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+    except BrokenPipeError:  # e.g. `digrefactor scan . | head`
+        return 0
+    except Exception as exc:
+        error(f"internal error: {type(exc).__name__}: {exc}")
+        if verbose_requested(args):
+            traceback.print_exc()
+        else:
+            print("(run with --verbose for the traceback)", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,204 @@
+"""``digrefactor codemod NAME [options] PATH...``: run a pass over many `.dig` files.
+
+In place by default; ``--diff`` prints unified diffs and writes nothing; ``--check`` writes
+nothing and exits 1 when a file would change. ``--pass module:callable`` (or
+``path/to/file.py:callable``) runs a user's own pass with the same machinery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from digrefactor.cli._common import (
+    EXIT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_file_options,
+    add_output_options,
+    error,
+    jobs_value,
+    load_config,
+    positive_int,
+    resolve_files,
+)
+from digrefactor.cli._progress import Reporter
+from digrefactor.transforms import (
+    PASSES,
+    Changed,
+    CodemodPass,
+    Pass,
+    PassRef,
+    PassUsageError,
+    load_pass,
+    parse_value,
+    run_files,
+)
+
+__all__ = ["codemod_help", "codemod_main"]
+
+
+def codemod_help() -> str:
+    width = max(len(n) for n in PASSES)
+    lines = [
+        "usage: digrefactor codemod NAME [options] PATH...",
+        "       digrefactor codemod --pass module:callable [options] PATH...",
+        "",
+        "Edit many .dig files at once: in place (default), --diff or --check.",
+        "",
+        "codemods:",
+    ]
+    lines += [f"  {name:<{width}}  {cls.help}" for name, cls in PASSES.items()]
+    lines += ["", "Run 'digrefactor codemod NAME --help' for a codemod's options."]
+    return "\n".join(lines)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    mode = parser.add_argument_group("mode")
+    mode.add_argument(
+        "--diff", action="store_true", help="print unified diffs to stdout; write nothing"
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if any file would change",
+    )
+    mode.add_argument(
+        "-j",
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: every core, or jobs in [tool.digrefactor])",
+    )
+    add_file_options(parser)
+    add_output_options(parser)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help=".dig files or directories")
+
+
+def _parser_for(name: str, cls: type[CodemodPass] | None) -> argparse.ArgumentParser:
+    if cls is None:
+        parser = argparse.ArgumentParser(
+            prog="digrefactor codemod",
+            description="Run your own pass: a callable (workflow, ctx) -> None.",
+        )
+        parser.add_argument(
+            "--pass",
+            dest="pass_ref",
+            required=True,
+            metavar="MODULE:CALLABLE",
+            help="module:callable or path/to/file.py:callable",
+        )
+        parser.add_argument(
+            "-o",
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="an option for the pass (ctx.options); repeatable",
+        )
+    else:
+        parser = argparse.ArgumentParser(
+            prog=f"digrefactor codemod {name}",
+            description=(cls.__doc__ or cls.help).strip().splitlines()[0],
+        )
+        cls.add_arguments(parser)
+    _add_common(parser)
+    return parser
+
+
+def _join_values(argv: Sequence[str], options: Sequence[str]) -> list[str]:
+    """``--by -30m`` → ``--by=-30m``: argparse would take ``-30m`` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in options and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def parse_pass_args(
+    name: str, cls: type[CodemodPass] | None, argv: Sequence[str]
+) -> argparse.Namespace:
+    """Parse a codemod's command line (exits through argparse on usage errors)."""
+    parser = _parser_for(name, cls)
+    return parser.parse_args(_join_values(argv, cls.value_options if cls else ()))
+
+
+def _options(items: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-o/--option: expected KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = parse_value(value)
+        except PassUsageError as exc:
+            raise UsageError(f"-o/--option {key.strip()}: {exc}") from None
+    return out
+
+
+def codemod_main(argv: Sequence[str]) -> int:
+    argv = list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(codemod_help(), file=sys.stdout if argv else sys.stderr)
+        return EXIT_OK if argv else EXIT_USAGE
+    name = argv[0]
+    cls: type[CodemodPass] | None
+    if name in PASSES:
+        cls, rest = PASSES[name], argv[1:]
+    elif any(a == "--pass" or a.startswith("--pass=") for a in argv):
+        cls, rest = None, argv
+    else:
+        error(
+            f"unknown codemod {name!r} (choose from {', '.join(PASSES)}, or --pass module:callable)"
+        )
+        return EXIT_USAGE
+    args = parse_pass_args(name, cls, rest)
+    try:
+        pass_: Pass | PassRef
+        options: dict[str, Any] = {}
+        if cls is None:
+            load_pass(args.pass_ref)  # fail early, in this process, with a clear message
+            pass_ = PassRef(args.pass_ref)
+            options = _options(args.option)
+        else:
+            pass_ = cls.from_args(args)
+        config = load_config([Path(p) for p in args.paths])
+        files = resolve_files(args.paths, args, config)
+        if isinstance(pass_, CodemodPass):
+            pass_.prepare(files)
+    except (PassUsageError, UsageError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    write = not (args.diff or args.check)
+    reporter = Reporter(
+        total=len(files),
+        tty=sys.stderr.isatty(),
+        quiet=args.quiet,
+        verbose=args.verbose,
+        would=not write,
+    )
+    for result in run_files(
+        files, pass_, options=options, write=write, jobs=jobs_value(args, config)
+    ):
+        if args.diff and isinstance(result, Changed):
+            reporter.before_stdout()
+            sys.stdout.write(result.diff)
+            sys.stdout.flush()
+        reporter.result(result)
+    reporter.finish()
+    counts = reporter.counts
+    if counts.failed:
+        return EXIT_FOUND
+    if args.check and counts.changed:
+        return EXIT_FOUND
+    return EXIT_OK
