@@ -443,16 +443,20 @@ class _Writer:
         return difflib.SequenceMatcher(None, a, b, autojunk=False).quick_ratio() >= 0.6
 
     def blank_separated(self, entries: list[_Entry], col: int) -> bool:
-        """Whether the file separates these entries with blank lines (new ones follow suit)."""
+        """Whether the file separates these entries with blank lines (new ones follow suit).
+
+        Only a consistent style counts: every gap between the entries holds a blank line.
+        """
+        if len(entries) < 2:
+            return False
         for a, b in itertools.pairwise(entries):
             _, end = self.block_span(a, col)
             start, _ = self.block_span(b, col)
             gap = self.text[end:start]
-            # Blocks end after a line break, so any further line break in a blank gap is a
-            # blank line.
-            if "\n" in gap and not gap.strip():
-                return True
-        return False
+            # Blocks end after a line break, so a further line break in the gap is a blank line.
+            if "\n" not in gap:
+                return False
+        return True
 
     def insert_block(
         self, block: str, anchor_end: int | None, first_start: int, separated: bool
@@ -541,7 +545,13 @@ class _Writer:
     def replace(self, node: Node, new: Any, ctx: _Ctx) -> None:
         """Replace a whole value (scalar or collection) with freshly rendered text."""
         text = self.text
-        if ctx.in_flow:
+        if ctx.in_flow or (
+            isinstance(node, (MappingNode, SequenceNode))
+            and node.flow
+            and isinstance(new, (dict, list))
+            and not any(is_include_key(k) for k in (new if isinstance(new, dict) else ()))
+        ):
+            # Inside a flow collection, or a flow collection that stays one: write flow text.
             self.edit(node.start, node.end, self.flow_text(new))
             return
         is_block_value = (isinstance(new, dict) and new) or (isinstance(new, list) and new)
