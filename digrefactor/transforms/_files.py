@@ -36,7 +36,7 @@ class FileFilter:
         cached = self._specs.get(which)
         if cached is None:
             patterns = self.include if which == "include" else [*DEFAULT_EXCLUDES, *self.exclude]
-            cached = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+            cached = pathspec.GitIgnoreSpec.from_lines(patterns)
             self._specs[which] = cached
         return cached
 

@@ -1,0 +1,160 @@
+"""``digrefactor check`` / ``scan``, the entry points, and wiring of the REST commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digrefactor.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = "timezone: UTC\nschedule:\n  daily>: 07:00:00\n+a:\n  td>: a.sql\n+b:\n  +c:\n    sh>: x\n"
+BAD_YAML = "+a:\n  sh>: [x\n"
+DUP = "+a:\n  sh>: x\n+a:\n  sh>: y\n"
+
+
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "good.dig").write_text(GOOD)
+    (tmp_path / "dup.dig").write_text(DUP)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "bad.dig").write_text(BAD_YAML)
+    return tmp_path
+
+
+def test_check_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tree(tmp_path)
+    assert main(["check", str(root)]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{root / 'dup.dig'}:3:1: ")
+    assert "Duplicated keys" in lines[0] or "duplicate" in lines[0].lower()
+    assert lines[1].startswith(f"{root / 'sub' / 'bad.dig'}:3:")
+    assert "3 files checked: 2 with problems, 1 ok" in err
+
+
+def test_check_json_and_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tree(tmp_path)
+    assert main(["check", "--format", "json", str(root)]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert [(p["path"], p["line"]) for p in problems] == [
+        (str(root / "dup.dig"), 3),
+        (str(root / "sub" / "bad.dig"), 3),
+    ]
+    assert problems[0]["kind"] == "DigDuplicateKeyError"
+    assert main(["check", "-q", str(root / "good.dig")]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tree(tmp_path)
+    assert main(["scan", str(root)]) == 1
+    out = capsys.readouterr().out
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["FILE", "WORKFLOW", "TASKS", "SCHEDULE", "OPERATORS"]
+    assert row.split()[:3] == [str(root / "good.dig"), "good", "3"]
+    assert "daily>: 07:00:00" in row and row.endswith("td>, sh>")
+    assert "3 files: 1 workflows, 3 tasks, 1 scheduled, 2 failed to load" in out
+    assert "operators: td>, sh>" in out
+    assert f"\nerrors:\n{root / 'dup.dig'}:3:1: " in out
+    assert main(["scan", str(root / "good.dig")]) == 0
+    capsys.readouterr()
+
+
+def test_scan_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tree(tmp_path)
+    assert main(["scan", "--format", "json", str(root)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"] == [
+        {
+            "path": str(root / "good.dig"),
+            "workflow": "good",
+            "tasks": 3,
+            "schedule": "daily>: 07:00:00",
+            "operators": {"td": 1, "sh": 1},
+        }
+    ]
+    assert data["totals"]["failed"] == 2 and len(data["errors"]) == 2
+
+
+def test_missing_path_and_no_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "no/such/dir"]) == 2
+    assert capsys.readouterr().err == "error: no/such/dir: no such file or directory\n"
+    assert main([]) == 2
+    assert "usage: digrefactor" in capsys.readouterr().err
+
+
+def test_internal_error_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digrefactor.cli._scan as scan
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(scan, "summarize", boom)
+    (tmp_path / "good.dig").write_text(GOOD)
+    assert main(["scan", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == "error: internal error: RuntimeError: bug"
+    assert "Traceback" not in err
+    assert main(["scan", "--verbose", str(tmp_path)]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_client_commands_are_wired(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["push", "--help"]) == 0
+    assert "usage: digrefactor push" in capsys.readouterr().out
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("codemod", "check", "scan", "push", "pull", "start", "status", "logs"):
+        assert command in out
+
+
+def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_broken_requests_breaks_only_client_commands(tmp_path: Path) -> None:
+    (tmp_path / "good.dig").write_text(GOOD)
+    code = (
+        "import sys; sys.modules['requests'] = None\n"
+        "from digrefactor.cli import main\n"
+        "assert main(['check', 'good.dig']) == 0\n"
+        "assert main(['codemod', 'set-timezone', 'UTC', '--check', '-q', 'good.dig']) == 0\n"
+        "assert 'digrefactor.cli._client_commands' not in sys.modules\n"
+        "sys.exit(main(['push', 'proj']))\n"
+    )
+    proc = _python(code, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "error: the push command is unavailable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    (tmp_path / "good.dig").write_text(GOOD)
+    proc = subprocess.run(
+        [sys.executable, "-m", "digrefactor", "check", "good.dig"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "1 file checked: 0 with problems, 1 ok\n"
+
+
+def test_pre_commit_hooks_file() -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    by_id = {h["id"]: h for h in hooks}
+    assert by_id["digrefactor-check"]["entry"] == "digrefactor check"
+    for hook in hooks:
+        assert hook["files"] == r"\.dig$"
+        assert hook["language"] == "python"

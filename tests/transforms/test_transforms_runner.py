@@ -1,0 +1,248 @@
+"""The runner's safety: verify, atomic writes, modes, byte-identical failures, parallel runs."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import pickle
+import stat
+from pathlib import Path
+
+import pytest
+
+from digrefactor._errors import DigSyntaxError, DigWriteError
+from digrefactor.models import Workflow
+from digrefactor.transforms import (
+    Changed,
+    Failed,
+    PassContext,
+    PassRef,
+    PassUsageError,
+    RenameOperator,
+    RenameWorkflow,
+    Skipped,
+    Unchanged,
+    _runner,
+    discover_files,
+    load_pass,
+    run_file,
+    run_files,
+)
+
+GOOD = "timezone: UTC\n\n+a:\n  td>: a.sql   # keep\n  database: x\n"
+BROKEN = "+a:\n  td>: a.sql\n   bad: indent\n"
+
+
+def write(path: Path, text: str, mode: int = 0o644) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    os.chmod(path, mode)
+    return path
+
+
+def test_changed_file_written_atomically_with_mode_kept(tmp_path: Path) -> None:
+    f = write(tmp_path / "wf.dig", GOOD, 0o640)
+    result = run_file(f, RenameOperator("td", "td_run"))
+    assert isinstance(result, Changed)
+    assert f.read_text() == GOOD.replace("td>", "td_run>")
+    assert stat.S_IMODE(f.stat().st_mode) == 0o640
+    assert result.diff.splitlines()[:2] == [f"--- {f}", f"+++ {f}"]
+    assert "-  td>: a.sql   # keep" in result.diff
+    assert "+  td_run>: a.sql   # keep" in result.diff
+    assert [p.name for p in tmp_path.iterdir()] == ["wf.dig"]  # no temp file left behind
+
+
+def test_check_mode_writes_nothing(tmp_path: Path) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+    result = run_file(f, RenameOperator("td", "td_run"), write=False)
+    assert isinstance(result, Changed)
+    assert f.read_text() == GOOD
+
+
+def test_unchanged_file_is_not_rewritten(tmp_path: Path) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+    before = f.stat()
+    result = run_file(f, RenameOperator("sh", "bash"))
+    assert isinstance(result, Unchanged)
+    after = f.stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_unparseable_file_fails_located_and_untouched(tmp_path: Path) -> None:
+    f = write(tmp_path / "broken.dig", BROKEN)
+    result = run_file(f, RenameOperator("td", "td_run"))
+    assert isinstance(result, Failed)
+    assert isinstance(result.error, DigSyntaxError)
+    assert result.message.startswith(f"{f}:3:")
+    assert f.read_text() == BROKEN
+
+
+def test_invalid_utf8_fails_located(tmp_path: Path) -> None:
+    f = tmp_path / "bad.dig"
+    f.write_bytes(b"+a:\n  sh>: \xff\n")
+    result = run_file(f, RenameOperator("sh", "bash"))
+    assert isinstance(result, Failed)
+    assert result.message.startswith(f"{f}:2:")
+    assert f.read_bytes() == b"+a:\n  sh>: \xff\n"
+
+
+def test_verification_failure_leaves_file_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+    # A writer bug: text that parses but means something else.
+    monkeypatch.setattr(_runner, "render_workflow", lambda wf: GOOD.replace("x", "y"))
+    result = run_file(f, RenameOperator("td", "td_run"))
+    assert isinstance(result, Failed)
+    assert isinstance(result.error, DigWriteError)
+    assert "does not mean what the edited model means" in result.message
+    assert f.read_text() == GOOD
+
+
+def test_writer_refusal_is_a_failure_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+
+    def refuse(wf: Workflow) -> str:
+        raise DigWriteError("cannot edit an anchor", path=str(f), line=2, column=3)
+
+    monkeypatch.setattr(_runner, "render_workflow", refuse)
+    result = run_file(f, RenameOperator("td", "td_run"))
+    assert isinstance(result, Failed)
+    assert result.message == f"{f}:2:3: cannot edit an anchor"
+    assert f.read_text() == GOOD
+
+
+def raising_pass(workflow: Workflow, ctx: PassContext) -> None:
+    workflow.set_param("timezone", "Asia/Tokyo")
+    raise ValueError("boom")
+
+
+def skipping_pass(workflow: Workflow, ctx: PassContext) -> None:
+    workflow.set_param("timezone", "Asia/Tokyo")
+    ctx.warn("looked at it")
+    ctx.skip("not today")
+
+
+def warning_pass(workflow: Workflow, ctx: PassContext) -> None:
+    workflow.set_param("timezone", str(ctx.options.get("tz", "Asia/Tokyo")))
+    ctx.warn("timezone changed")
+
+
+def test_pass_exception_is_reported_with_traceback(tmp_path: Path) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+    result = run_file(f, raising_pass)
+    assert isinstance(result, Failed)
+    assert result.message == f"{f}: pass raising_pass raised ValueError: boom"
+    assert result.detail is not None and "Traceback" in result.detail
+    assert f.read_text() == GOOD
+
+
+def test_skip_drops_edits(tmp_path: Path) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+    result = run_file(f, skipping_pass)
+    assert result == Skipped(f, "not today", ("looked at it",))
+    assert f.read_text() == GOOD
+
+
+def test_warnings_and_options_reach_the_result(tmp_path: Path) -> None:
+    f = write(tmp_path / "wf.dig", GOOD)
+    result = run_file(f, warning_pass, options={"tz": "Europe/Paris"})
+    assert isinstance(result, Changed)
+    assert result.warnings == ("timezone changed",)
+    assert f.read_text().startswith("timezone: Europe/Paris\n")
+
+
+def test_results_pickle(tmp_path: Path) -> None:
+    f = write(tmp_path / "broken.dig", BROKEN)
+    result = run_file(f, RenameOperator("td", "td_run"))
+    clone = pickle.loads(pickle.dumps(result))
+    assert isinstance(clone, Failed)
+    assert type(clone.error) is type(result.error)
+    assert clone.message == result.message
+
+
+def _tree(tmp_path: Path) -> list[tuple[Path, Path]]:
+    for i in range(12):
+        write(tmp_path / f"d{i % 3}" / f"wf{i}.dig", GOOD if i % 4 else "+a:\n  sh>: echo\n")
+    write(tmp_path / "d0" / "broken.dig", BROKEN)
+    return list(discover_files([tmp_path]))
+
+
+def test_parallel_run_matches_serial(tmp_path: Path) -> None:
+    files = _tree(tmp_path)
+    serial = run_files(files, RenameOperator("td", "td_run"), write=False, jobs=1)
+    assert inspect.isgenerator(serial)  # results stream, nothing is held
+    parallel = run_files(files, RenameOperator("td", "td_run"), write=False, jobs=3)
+
+    def summary(results: object) -> list[tuple[str, str, str]]:
+        out = []
+        for r in results:  # type: ignore[attr-defined]
+            detail = r.message if isinstance(r, Failed) else getattr(r, "diff", "")
+            out.append((str(r.path), type(r).__name__, detail))
+        return sorted(out)
+
+    assert summary(serial) == summary(parallel)
+
+
+def test_user_pass_from_file_runs_in_workers(tmp_path: Path) -> None:
+    files = _tree(tmp_path)
+    plugin = tmp_path / "plugins" / "my_pass.py"
+    plugin.parent.mkdir()
+    plugin.write_text(
+        "def set_tz(workflow, ctx):\n    workflow.set_param('timezone', ctx.options['tz'])\n"
+    )
+    results = list(
+        run_files(files, PassRef(f"{plugin}:set_tz"), options={"tz": "Asia/Tokyo"}, jobs=2)
+    )
+    changed = [r for r in results if isinstance(r, Changed)]
+    assert len(changed) == 12
+    assert [type(r) for r in results].count(Failed) == 1
+    assert (tmp_path / "d1" / "wf1.dig").read_text().startswith("timezone: Asia/Tokyo\n")
+
+
+def test_load_pass_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "bad_pass.py"
+    bad.write_text("raise RuntimeError('no import for you')\n")
+    cases = {
+        "nocolon": "expected module:callable",
+        "no_such_module_xyz:f": "cannot import no_such_module_xyz",
+        "os.path:no_such_function": "has no 'no_such_function'",
+        "os:sep": "is not callable",
+        f"{tmp_path}/missing.py:f": "not found",
+        f"{bad}:f": "raised RuntimeError: no import for you",
+    }
+    for ref, message in cases.items():
+        with pytest.raises(PassUsageError, match=message):
+            load_pass(ref)
+    assert load_pass("digrefactor.transforms._passes:RenameOperator.from_args")
+
+
+def test_rename_workflow_across_a_project(tmp_path: Path) -> None:
+    old = write(tmp_path / "old_wf.dig", "+a:\n  sh>: echo\n", 0o600)
+    caller = write(tmp_path / "main.dig", "+c:\n  call>: old_wf.dig\n+r:\n  require>: old_wf\n")
+    sub = write(tmp_path / "sub" / "child.dig", "+c:\n  call>: ../old_wf\n")
+    outside = write(tmp_path / "sub" / "far.dig", "+c:\n  call>: ../../old_wf.dig\n")
+    pass_ = RenameWorkflow("old_wf", "new_wf")
+    files = list(discover_files([tmp_path]))
+    pass_.prepare(files)
+    results = {r.path.name: r for r in run_files(files, pass_, jobs=1)}
+    assert not old.exists()
+    new = tmp_path / "new_wf.dig"
+    assert new.read_text() == "+a:\n  sh>: echo\n"
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    renamed = results["old_wf.dig"]
+    assert isinstance(renamed, Changed) and renamed.new_path == new
+    assert caller.read_text() == "+c:\n  call>: new_wf.dig\n+r:\n  require>: new_wf\n"
+    assert sub.read_text() == "+c:\n  call>: ../new_wf\n"
+    assert outside.read_text() == "+c:\n  call>: ../../old_wf.dig\n"
+    far = results["far.dig"]
+    assert isinstance(far, Unchanged) and "outside" in far.warnings[0]
+
+
+def test_rename_workflow_refuses_to_overwrite(tmp_path: Path) -> None:
+    write(tmp_path / "a.dig", "+a:\n  sh>: echo\n")
+    write(tmp_path / "b.dig", "+b:\n  sh>: echo\n")
+    with pytest.raises(PassUsageError, match="already exists"):
+        RenameWorkflow("a", "b").prepare(list(discover_files([tmp_path])))
