@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import pathspec
+
 from digrefactor.client._errors import ArchiveError, ArchiveTooLarge
 
 #: Digdag's default ``api.max_archive_total_size_limit``: 2 MiB, applied by the server to the
@@ -29,23 +31,15 @@ DEFAULT_ARCHIVE_SIZE_LIMIT = 2 * 1024 * 1024
 ProjectFiles = Mapping[str, bytes | str]
 
 
-@dataclass(frozen=True)
-class _IgnoreRule:
-    regex: re.Pattern[str]
-    negated: bool
-    directory_only: bool
-    anchored: bool
-
-
 class DigdagIgnore:
-    """A ``.digdagignore`` file: gitignore rules, the last matching rule decides."""
+    """A ``.digdagignore`` file: gitignore rules, the last matching rule decides.
+
+    Matching is ``pathspec``'s implementation of git's wildmatch rules (as Digdag's CLI uses
+    JGit's ``IgnoreNode``), shared with project loading.
+    """
 
     def __init__(self, text: str) -> None:
-        self._rules: list[_IgnoreRule] = []
-        for raw_line in text.splitlines():
-            rule = _parse_ignore_line(raw_line)
-            if rule is not None:
-                self._rules.append(rule)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
     @classmethod
     def of_project(cls, project_dir: Path) -> DigdagIgnore | None:
@@ -56,80 +50,7 @@ class DigdagIgnore:
 
     def ignores(self, relative_path: str, *, is_dir: bool) -> bool:
         """Whether the project-relative, ``/``-separated path is ignored."""
-        name = relative_path.rsplit("/", 1)[-1]
-        ignored = False
-        for rule in self._rules:
-            if rule.directory_only and not is_dir:
-                continue
-            subject = relative_path if rule.anchored else name
-            if rule.regex.fullmatch(subject):
-                ignored = not rule.negated
-        return ignored
-
-
-def _parse_ignore_line(line: str) -> _IgnoreRule | None:
-    if not line or line.startswith("#"):
-        return None
-    # Trailing spaces are dropped unless escaped with a backslash (gitignore rule).
-    stripped = line.rstrip(" ")
-    if stripped.endswith("\\") and len(stripped) < len(line):
-        stripped += " "
-    pattern = stripped
-    negated = pattern.startswith("!")
-    if negated or pattern.startswith(("\\!", "\\#")):
-        pattern = pattern[1:]
-    directory_only = pattern.endswith("/")
-    pattern = pattern.rstrip("/")
-    if not pattern:
-        return None
-    # A slash anywhere but at the end anchors the pattern to the project root.
-    anchored = "/" in pattern
-    pattern = pattern.lstrip("/")
-    return _IgnoreRule(re.compile(_glob_to_regex(pattern)), negated, directory_only, anchored)
-
-
-def _glob_to_regex(pattern: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            at_start = i == 0 or pattern[i - 1] == "/"
-            rest = pattern[i + 2 :]
-            if at_start and rest.startswith("/"):
-                out.append("(?:.*/)?")
-                i += 3
-                continue
-            if at_start and not rest:
-                out.append(".*")
-                i += 2
-                continue
-            out.append("[^/]*")
-            i += 2
-        elif char == "*":
-            out.append("[^/]*")
-            i += 1
-        elif char == "?":
-            out.append("[^/]")
-            i += 1
-        elif char == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                out.append(re.escape(char))
-                i += 1
-                continue
-            body = pattern[i + 1 : end]
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        elif char == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(char))
-            i += 1
-    return "".join(out)
+        return bool(self._spec.match_file(relative_path + "/" if is_dir else relative_path))
 
 
 def normalize_entry_name(name: str) -> str:

@@ -10,7 +10,6 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -937,16 +936,16 @@ def _gunzip(data: bytes) -> bytes:
 
 
 def _model_files(project: Any) -> dict[str, bytes]:
-    """Files of a ``WorkflowProject`` model via ``digrefactor.export.project_files``."""
-    try:
-        export = import_module("digrefactor.export")
-        project_files: Callable[[Any], Mapping[str, bytes]] = export.project_files
-    except (ImportError, AttributeError) as exc:
+    """Files of a ``WorkflowProject`` model (loaded workflows written losslessly)."""
+    from digrefactor.models import WorkflowProject
+    from digrefactor.write import project_files
+
+    if not isinstance(project, WorkflowProject):
         raise TypeError(
-            "push() takes a directory, a {path: bytes} mapping or a WorkflowProject; "
-            f"{type(project).__name__} needs digrefactor.export.project_files ({exc})"
-        ) from None
-    return dict(project_files(project))
+            "push() takes a directory, a {path: bytes} mapping or a WorkflowProject, "
+            f"not {type(project).__name__}"
+        )
+    return project_files(project)
 
 
 def _connection_reason(exc: requests.RequestException) -> str:
