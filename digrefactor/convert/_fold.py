@@ -186,6 +186,7 @@ def _fold_run(calls: list[Expr], taken: set[str]) -> Comp | None:
         templates[p] = template
         if len(variables) > MAX_VARIABLES:
             return None
+    _rename_from_keys(variables, templates, {p: leaves[0][p][1] for p in varying}, taken)
     for var in variables:
         _maybe_range(var, templates)
     positions = {id(leaves[0][p][0]): templates[p] for p in varying}
@@ -239,6 +240,13 @@ def _new_var(
     rests = [t[len(prefix) :] for t in texts]
     suffix = _common_prefix([r[::-1] for r in rests])[::-1]
     middles = [r[: len(r) - len(suffix)] for r in rests]
+    if not all(m.isdigit() for m in middles):
+        # Vary whole words: `daily`/`weekly`, not `dai`/`week` before a shared `ly`.
+        while prefix and prefix[-1].isalnum():
+            prefix = prefix[:-1]
+        while suffix and suffix[0].isalnum():
+            suffix = suffix[1:]
+        middles = [t[len(prefix) : len(t) - len(suffix)] for t in texts]
     if not prefix and not suffix:
         return Name(name), _Var(name, list(texts))
     parts = [(prefix, False)] if prefix else []
@@ -271,6 +279,33 @@ def _var_name(context: str | None, taken: set[str]) -> str:
         n += 1
     taken.add(name)
     return name
+
+
+def _rename_from_keys(
+    variables: list[_Var],
+    templates: dict[int, Expr],
+    contexts: dict[int, str | None],
+    taken: set[str],
+) -> None:
+    """Name a variable after a key it fills whole (``region``), not the task name it forms."""
+    names = {v.name for v in variables}
+    for var in variables:
+        if not var.name.startswith("item"):
+            continue
+        for p, template in templates.items():
+            context = contexts.get(p)
+            if isinstance(template, Name) and template.id == var.name and context != "name":
+                new = _var_name(context, taken | names)
+                if new.startswith("item"):
+                    continue
+                names.add(new)
+                for t in templates.values():
+                    if isinstance(t, Name) and t.id == var.name:
+                        t.id = new
+                    elif isinstance(t, FStr):
+                        t.parts = [(new if v and x == var.name else x, v) for x, v in t.parts]
+                var.name = new
+                break
 
 
 def _maybe_range(var: _Var, templates: dict[int, Expr]) -> None:

@@ -115,7 +115,12 @@ def convert(
         project_call = Call(
             [
                 Item(Lit(project.name), keyword="name"),
-                Item(ListExpr(members, explode=len(members) > 1), keyword="workflows"),
+                Item(
+                    members[0].value
+                    if len(members) == 1 and members[0].star
+                    else ListExpr(members, explode=len(members) > 1),
+                    keyword="workflows",
+                ),
             ],
             func=builder.class_ref(WorkflowProject),
             explode=True,
