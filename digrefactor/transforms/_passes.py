@@ -26,6 +26,7 @@ from digrefactor.models import (
     IntervalRetryCondition,
     OperatorTask,
     ParallelLimit,
+    RawTask,
     RetryCondition,
     Schedule,
     Task,
@@ -242,6 +243,13 @@ class RenameOperator(CodemodPass):
     def __call__(self, workflow: Workflow, ctx: PassContext) -> None:
         for ref in iter_task_refs(workflow):
             task = ref.task
+            if isinstance(task, RawTask):
+                items = task.value if isinstance(task.value, list) else []
+                if any(isinstance(i, dict) and f"{self.old}>" in i for i in items):
+                    ctx.warn(
+                        f"{ref.full_name} is a list of mappings; rename its {self.old}> by hand"
+                    )
+                continue
             if not isinstance(task, OperatorTask) or task.operator != self.old:
                 continue
             if self.selector is not None and not self.selector.matches(ref):

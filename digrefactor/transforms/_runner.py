@@ -352,7 +352,7 @@ def run_files(
     write: bool = True,
     jobs: int | None = None,
 ) -> Iterator[FileResult]:
-    """Run a pass over ``(path, root)`` pairs; yield results as they complete.
+    """Run a pass over ``(path, root)`` pairs; yield results in file order as they complete.
 
     ``jobs`` is the number of worker processes (default: every core); 1 runs in this process.
     The pass (or the :class:`PassRef` to rebuild it) must be picklable for ``jobs > 1``.
@@ -373,7 +373,8 @@ def run_files(
     ctx = multiprocessing.get_context()
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write))
     try:
-        yield from pool.imap_unordered(_work, items, chunksize=chunksize)
+        # Ordered (diffs come out in file order); results are small, models stay in workers.
+        yield from pool.imap(_work, items, chunksize=chunksize)
         pool.close()
     except BaseException:
         pool.terminate()

@@ -138,6 +138,7 @@ def test_shift_schedule_over_corpus() -> None:
         assert len(pairs) == 1, pairs  # exactly the schedule line
         a, b = pairs[0]
         assert re.match(r"\s*(hourly|daily|weekly|monthly|cron)>:", a), a
+        assert b.partition(">:")[0] == a.partition(">:")[0]  # same key, only the value moved
         # The opposite shift restores the original bytes (the shift itself is not idempotent).
         back, text2, _ = _run_text(undo, new, path)
         assert isinstance(back, Changed)
@@ -156,7 +157,9 @@ def test_cli_twice_over_a_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str
     args = ["codemod", "rename-operator", "--from", "td", "--to", "td_run", "-j", "2", str(copy)]
     assert main(args) == 1  # broken corpus files are reported
     first = capsys.readouterr().err.splitlines()[-1]
-    m = re.match(r"(\d+) files scanned: (\d+) changed, (\d+) unchanged, 0 skipped, (\d+) failed", first)
+    m = re.match(
+        r"(\d+) files scanned: (\d+) changed, (\d+) unchanged, 0 skipped, (\d+) failed", first
+    )
     assert m, first
     scanned, changed, unchanged, failed = map(int, m.groups())
     assert changed > 100 and failed > 0
