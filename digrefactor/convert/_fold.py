@@ -177,7 +177,7 @@ def _fold_run(calls: list[Expr], taken: set[str]) -> Comp | None:
     for p in varying:
         values = [row[p][0].value for row in leaves]
         context = leaves[0][p][1]
-        template = _derive(values, variables)
+        template = _derive(values, variables, templates)
         if template is None:
             if len({type(v) for v in values if v is not None}) > 1:
                 return None  # one variable of mixed types would not type-check
@@ -201,12 +201,21 @@ def _typed(value: Scalar) -> tuple[type, Scalar]:
     return (type(value), value)
 
 
-def _derive(values: list[Scalar], variables: list[_Var]) -> Expr | None:
+def _derive(values: list[Scalar], variables: list[_Var], templates: dict[int, Expr]) -> Expr | None:
     """A template over existing variables that yields every one of *values*, if there is one."""
     if not all(isinstance(v, str) for v in values):
         for var in variables:
             if [_typed(v) for v in var.values] == [_typed(v) for v in values]:
                 return Name(var.name)
+        if all(type(v) is int for v in values):
+            for var in variables:
+                if var.values == [str(v) for v in values]:
+                    # `step1`..`step3` and `priority: 1..3`: one int variable serves both.
+                    var.values = list(values)
+                    for p, template in templates.items():
+                        if isinstance(template, Name) and template.id == var.name:
+                            templates[p] = FStr([(var.name, True)])
+                    return Name(var.name)
         return None
     texts = [str(v) for v in values]
     for var in variables:
@@ -311,7 +320,14 @@ def _rename_from_keys(
 def _maybe_range(var: _Var, templates: dict[int, Expr]) -> None:
     """Consecutive decimal strings used only inside templates loop over ``range``."""
     values = var.values
-    if len(values) < 3 or not all(isinstance(v, str) and _DECIMAL.fullmatch(v) for v in values):
+    if len(values) < 3:
+        return
+    if all(type(v) is int for v in values):
+        numbers = [int(str(v)) for v in values]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            var.as_range = True
+        return
+    if not all(isinstance(v, str) and _DECIMAL.fullmatch(v) for v in values):
         return
     numbers = [int(str(v)) for v in values]
     if numbers != list(range(numbers[0], numbers[0] + len(numbers))):

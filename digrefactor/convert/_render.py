@@ -125,7 +125,7 @@ def is_multiline(value: str) -> bool:
 def wrap_comment(comment: str, width: int) -> list[str]:
     """Split a ``# ...`` comment into lines of at most *width* columns, at blanks if possible."""
     if text_width(comment) <= width:
-        return [comment]
+        return [comment.rstrip()]
     words = comment[1:].strip().split(" ")
     lines: list[str] = []
     current = "#"
