@@ -18,10 +18,14 @@ from digrefactor.models import Workflow
 __all__ = ["export_workflow", "render_block", "render_key", "render_scalar"]
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+#: Characters YAML reads as line breaks: they can only be written as escapes.
+_BREAKS = ("\x85", "\u2028", "\u2029")
 _PRINTABLE_EXTRA = {"\t"}
 
 
 def _printable(ch: str) -> bool:
+    if ch in _BREAKS:
+        return False
     o = ord(ch)
     return (
         ch in _PRINTABLE_EXTRA
@@ -61,7 +65,13 @@ def _double_quoted(text: str) -> str:
             out.append("\\t")
         elif ch == "\r":
             out.append("\\r")
-        elif _printable(ch) and ch != "\x85":
+        elif ch == "\x85":
+            out.append("\\N")
+        elif ch == "\u2028":
+            out.append("\\L")
+        elif ch == "\u2029":
+            out.append("\\P")
+        elif _printable(ch):
             out.append(ch)
         else:
             o = ord(ch)
@@ -213,7 +223,8 @@ def _sequence_lines(items: list[Any], indent: str, unit: str) -> list[str]:
             lines.extend(sub[1:])
         else:
             head, rest = _value_after_key(item, indent, unit)
-            text = head.strip() if head.strip() else "null"
+            # head is "" (null) or " " + the value's text; never strip the text itself.
+            text = head[1:] if head else "null"
             lines.append(f"{indent}- {text}")
             lines.extend(rest)
     return lines
