@@ -23,6 +23,7 @@ from digrefactor.dialect._validate import (
 )
 from digrefactor.models import (
     DigModel,
+    GroupTask,
     IntervalRetryCondition,
     OperatorTask,
     ParallelLimit,
@@ -319,6 +320,13 @@ class SetParam(_TaskParamPass):
                 set_dotted(ref.task, self.key, self.value)
             except NotAMapping as exc:
                 ctx.warn(f"{ref.full_name}: {exc}; {self.key} not set")
+        if self.selector.names and not self.key.startswith("_"):
+            for ref in _selected(workflow, self.selector):
+                if isinstance(ref.task, GroupTask):
+                    ctx.warn(
+                        f"{ref.full_name} is a group: Digdag rejects parameters on groups "
+                        "(use set-export); not set"
+                    )
 
 
 class RenameParam(_TaskParamPass):

@@ -134,3 +134,27 @@ def test_dotted_edits_never_mutate_loaded_values() -> None:
     assert remove_dotted(task, "docker.img")
     assert get_dotted(task, "docker") is None
     assert not remove_dotted(task, "docker.img")
+
+
+def test_values_use_digdag_typing() -> None:
+    from digrefactor.transforms import PassUsageError, parse_value
+
+    assert parse_value("3") == 3 and type(parse_value("3")) is int
+    assert parse_value("'3'") == "3"
+    assert parse_value('"3"') == "3"
+    assert parse_value("true") is True
+    assert parse_value("yes") == "yes"  # not a boolean for Digdag
+    assert parse_value("0.5") == "0.5"  # floats may not start with 0
+    assert parse_value(".5") == 0.5
+    assert parse_value("07:00:00") == "07:00:00"
+    assert parse_value("0755") == 493
+    assert parse_value("") is None
+    assert parse_value("[a, 1]") == ["a", 1]
+    assert parse_value("{k: v}") == {"k": "v"}
+    assert parse_value("python:3.11") == "python:3.11"
+    try:
+        parse_value("[unclosed")
+    except PassUsageError as exc:
+        assert "not valid YAML" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("bad YAML accepted")
