@@ -21,6 +21,7 @@ import io
 import os
 import re
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -275,7 +276,11 @@ def replicate(dest: Path, n_files: int) -> int:
 
 
 def snapshot(root: Path) -> dict[Path, str]:
-    return {p: p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.dig")}
+    return {
+        p: p.read_text(encoding="utf-8", errors="replace")
+        for p in root.rglob("*.dig")
+        if p.is_file()
+    }
 
 
 SHIFT_EDITED = re.compile(r"td_run>|(daily|hourly|weekly|monthly|cron)>")
@@ -343,7 +348,7 @@ def one(path):
         pass
 
 if __name__ == "__main__":
-    paths = [str(p) for p in Path(sys.argv[1]).rglob("*.dig")]
+    paths = [str(p) for p in Path(sys.argv[1]).rglob("*.dig") if p.is_file()]
     with Pool(int(sys.argv[2])) as pool:
         pool.map(one, paths, chunksize=64)
 """
@@ -395,7 +400,7 @@ def bench_codemods(n_files: int, skip_yq: bool) -> None:
         rows = []
 
         def run_tool(name: str, run: Callable[[Path], tuple[float, float]]) -> None:
-            tree = work / name.replace(" ", "_")
+            tree = work / re.sub(r"[^A-Za-z0-9]+", "_", name)
             shutil.copytree(pristine, tree)
             dt, rss = run(tree)
             files, lines, extra = diff_size(before, tree, pristine)
@@ -451,7 +456,8 @@ def bench_codemods(n_files: int, skip_yq: bool) -> None:
             run_tool(
                 "yq v4 per file (xargs -P 2)",
                 lambda tree: timed(
-                    f"find {tree} -name '*.dig' -print0 | xargs -0 -P 2 -n 1 {yq} -i '{YQ_EXPR}'",
+                    f"find {shlex.quote(str(tree))} -type f -name '*.dig' -print0 | "
+                    f"xargs -0 -P 2 -n 1 {shlex.quote(str(yq))} -i {shlex.quote(YQ_EXPR)}",
                     shell=True,
                 ),
             )
