@@ -7,6 +7,7 @@ input gives one line on stderr naming the file or option; ``--verbose`` adds tra
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -15,14 +16,23 @@ from digrefactor.cli._common import EXIT_USAGE, error, verbose_requested
 
 __all__ = ["main"]
 
-#: Commands defined in ``_client_commands`` (imported only when one of them runs).
-CLIENT_COMMANDS = {
-    "push": "upload a project directory as a new revision",
-    "pull": "download a project and extract it",
-    "start": "start a workflow",
-    "status": "show an attempt and its tasks",
-    "logs": "print an attempt's log",
+#: Commands other modules define with ``register(subparsers)``; a module is imported only when
+#: one of its commands runs, so a broken optional dependency (``requests``, ``libcst``) never
+#: breaks the other commands. Help lines are repeated here for ``digrefactor --help``.
+LAZY_COMMANDS: dict[str, dict[str, str]] = {
+    "digrefactor.cli._client_commands": {
+        "push": "upload a project directory as a new revision",
+        "pull": "download a project and extract it",
+        "start": "start a workflow",
+        "status": "show an attempt and its tasks",
+        "logs": "print an attempt's log",
+    },
+    "digrefactor.cli._convert_commands": {
+        "convert": "convert .dig workflows or project directories to Python",
+        "export": "run a Python module and write the .dig files it defines",
+    },
 }
+CLIENT_COMMANDS = LAZY_COMMANDS["digrefactor.cli._client_commands"]
 
 
 def _version() -> str:
@@ -51,13 +61,13 @@ def _build_parser(command: str | None) -> argparse.ArgumentParser:
     )
     add_check_parser(sub)
     add_scan_parser(sub)
-    if command in CLIENT_COMMANDS:
-        from digrefactor.cli._client_commands import register
-
-        register(sub)
-    else:
-        for name, help_text in CLIENT_COMMANDS.items():
-            sub.add_parser(name, help=help_text, add_help=False)
+    for module, commands in LAZY_COMMANDS.items():
+        if command in commands:
+            register = importlib.import_module(module).register
+            register(sub)
+        else:
+            for name, help_text in commands.items():
+                sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 

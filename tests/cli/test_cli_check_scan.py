@@ -114,6 +114,10 @@ def test_client_commands_are_wired(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("codemod", "check", "scan", "push", "pull", "start", "status", "logs"):
         assert command in out
+    for command in ("convert", "export"):
+        assert command in out
+        assert main([command, "--help"]) == 0
+        assert f"usage: digrefactor {command}" in capsys.readouterr().out
 
 
 def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -130,6 +134,7 @@ def test_broken_requests_breaks_only_client_commands(tmp_path: Path) -> None:
         "assert main(['check', 'good.dig']) == 0\n"
         "assert main(['codemod', 'set-timezone', 'UTC', '--check', '-q', 'good.dig']) == 0\n"
         "assert 'digrefactor.cli._client_commands' not in sys.modules\n"
+        "assert 'digrefactor.cli._convert_commands' not in sys.modules\n"
         "sys.exit(main(['push', 'proj']))\n"
     )
     proc = _python(code, tmp_path)
