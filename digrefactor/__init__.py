@@ -5,6 +5,7 @@ implementation (``syntax``, ``dialect``, ``models``, ``parse``, ``export``, ``wr
 ``transforms``, ``convert``, ``client``, ``cli``).
 """
 
+from digrefactor import models
 from digrefactor._errors import (
     DigDuplicateKeyError,
     DigError,
@@ -13,14 +14,28 @@ from digrefactor._errors import (
     DigValidationError,
     DigWriteError,
 )
+from digrefactor.client import DigdagClient
+from digrefactor.convert import to_python, write_dig_files
 from digrefactor.export import export_workflow
 from digrefactor.models import *  # noqa: F403
-from digrefactor.models import __all__ as _models_all
 from digrefactor.parse import (
     digdag_definition,
     load_project,
     load_workflow,
     to_data,
+)
+from digrefactor.transforms import (
+    Changed,
+    Failed,
+    FileResult,
+    PassContext,
+    Skipped,
+    TaskRef,
+    Unchanged,
+    apply_pass,
+    iter_task_refs,
+    run_files,
+    select_tasks,
 )
 from digrefactor.write import (
     atomic_write,
@@ -33,22 +48,36 @@ from digrefactor.write import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Changed",
     "DigDuplicateKeyError",
     "DigError",
     "DigIncludeError",
     "DigSyntaxError",
     "DigValidationError",
     "DigWriteError",
+    "DigdagClient",
+    "Failed",
+    "FileResult",
+    "PassContext",
+    "Skipped",
+    "TaskRef",
+    "Unchanged",
     "__version__",
+    "apply_pass",
+    "atomic_write",
     "digdag_definition",
     "export_workflow",
+    "iter_task_refs",
     "load_project",
     "load_workflow",
-    "to_data",
-    "atomic_write",
     "project_files",
+    "run_files",
     "save_project",
     "save_workflow",
+    "select_tasks",
+    "to_data",
+    "to_python",
+    "write_dig_files",
     "write_workflow",
-    *_models_all,
 ]
+__all__ += models.__all__

@@ -95,3 +95,33 @@ def test_client_is_its_own_namespace() -> None:
     assert "DigdagClient" in client.__all__
     # The REST models' names are the workflow models' at the top level.
     assert digrefactor.Task is not client.Task
+
+
+#: Rooms that are namespaces of their own (``digrefactor.transforms`` holds every pass and
+#: helper); only their everyday names are also at the top level.
+TOP_LEVEL_SUBSETS = {
+    "transforms": {
+        "Changed",
+        "Failed",
+        "FileResult",
+        "PassContext",
+        "Skipped",
+        "TaskRef",
+        "Unchanged",
+        "apply_pass",
+        "iter_task_refs",
+        "run_files",
+        "select_tasks",
+    },
+    "convert": {"to_python", "write_dig_files"},
+    "client": {"DigdagClient"},
+}
+
+
+@pytest.mark.parametrize("room", sorted(TOP_LEVEL_SUBSETS))
+def test_everyday_names_of_namespace_rooms_are_at_the_top(room: str) -> None:
+    module = importlib.import_module(f"digrefactor.{room}")
+    for name in TOP_LEVEL_SUBSETS[room]:
+        assert name in module.__all__
+        assert name in digrefactor.__all__
+        assert getattr(digrefactor, name) is getattr(module, name)
