@@ -9,7 +9,6 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from digrefactor.transforms import FileFilter, discover_files
 
@@ -165,21 +164,5 @@ def positive_int(text: str) -> int:
     return value
 
 
-def display(path: Path) -> str:
-    """A path as the user should see it (relative to the working directory when inside it)."""
-    try:
-        return (
-            str(path.resolve().relative_to(Path.cwd().resolve()))
-            if path.is_absolute()
-            else str(path)
-        )
-    except ValueError:
-        return str(path)
-
-
 def verbose_requested(argv: Sequence[str]) -> bool:
     return any(a in ("-v", "--verbose") for a in argv)
-
-
-def to_json(value: Any) -> Any:
-    return value
