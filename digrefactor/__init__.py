@@ -5,6 +5,9 @@ implementation (``syntax``, ``dialect``, ``models``, ``parse``, ``export``, ``wr
 ``transforms``, ``convert``, ``client``, ``cli``).
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from digrefactor import models
 from digrefactor._errors import (
     DigDuplicateKeyError,
@@ -14,8 +17,6 @@ from digrefactor._errors import (
     DigValidationError,
     DigWriteError,
 )
-from digrefactor.client import DigdagClient
-from digrefactor.convert import to_python, write_dig_files
 from digrefactor.export import export_workflow
 from digrefactor.models import *  # noqa: F403
 from digrefactor.parse import (
@@ -45,7 +46,31 @@ from digrefactor.write import (
     write_workflow,
 )
 
+if _TYPE_CHECKING:
+    from digrefactor.client import DigdagClient
+    from digrefactor.convert import to_python, write_dig_files
+
 __version__ = "0.1.0"
+
+#: Names loaded on first use: the REST client needs requests and the converter libcst, and
+#: neither should slow down (or break) importing the rest, e.g. every CLI command.
+_LAZY = {
+    "DigdagClient": "digrefactor.client",
+    "to_python": "digrefactor.convert",
+    "write_dig_files": "digrefactor.convert",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'digrefactor' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Changed",

@@ -248,9 +248,15 @@ class DigModel(BaseModel):
         return removed
 
     def rename_param(self, old: str, new: str) -> bool:
-        """Rename a data key in place (its position in the file is kept)."""
+        """Rename a data key in place (its position in the file is kept).
+
+        Returns False when *old* is absent; raises ``ValueError`` when *new* already exists
+        (renaming must never overwrite a value).
+        """
         if old == new or (self.get_param(old) is None and old not in self.params):
             return False
+        if self.get_param(new) is not None or new in self.params:
+            raise ValueError(f"cannot rename {old!r} to {new!r}: {new!r} already exists")
         value = self.get_param(old)
         self.remove_param(old)
         self.set_param(new, value)

@@ -30,6 +30,7 @@ from digrefactor import (
     TdLoadTask,
     TdTableExportTask,
     build_task,
+    load_workflow,
 )
 from digrefactor.models._base import FieldSpec, raw_value
 
@@ -242,3 +243,15 @@ def test_repr_of_a_loaded_task_has_no_none() -> None:
     text = repr(task)
     assert "None" not in text and "params={}" not in text
     assert text.startswith("TdTask(") and "create_table=" in text
+
+
+def test_rename_param_never_overwrites_an_existing_key() -> None:
+    wf = load_workflow("+t:\n  sh>: echo\n  a: 1\n  b: 2\n")
+    task = wf.tasks[0]
+    assert isinstance(task, OperatorTask)
+    with pytest.raises(ValueError, match="already exists"):
+        task.rename_param("a", "b")
+    assert task.to_raw() == {"sh>": "echo", "a": 1, "b": 2}
+    assert task.rename_param("a", "c") is True
+    assert task.to_raw() == {"sh>": "echo", "c": 1, "b": 2}
+    assert task.rename_param("missing", "d") is False

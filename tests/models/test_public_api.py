@@ -56,7 +56,10 @@ def test_every_public_name_of_the_package_is_in_all() -> None:
         if (not name.startswith("_") or name in PUBLIC_DUNDERS)
         and not isinstance(value, types.ModuleType)
     }
-    assert public == set(digrefactor.__all__)
+    # Names loaded on first use (client, converter) may not be in the namespace yet.
+    lazy = set(digrefactor._LAZY)
+    assert public - lazy == set(digrefactor.__all__) - lazy
+    assert lazy <= set(digrefactor.__all__)
 
 
 def test_star_import_gives_exactly_all() -> None:
