@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigWriteError
-from digrefactor.parse import load_workflow, to_data
+from digrefactor.parse import load_workflow
 from digrefactor.transforms._api import (
     Changed,
     Failed,
@@ -173,10 +172,6 @@ def _edit(
     root: Path,
     options: Mapping[str, Any],
 ) -> tuple[FileResult, str]:
-    try:
-        before = to_data(wf)
-    except DigError as exc:
-        return Failed(path, exc.with_path(path)), text
     ctx = PassContext(path=path, root=root, options=dict(options))
     try:
         pass_(wf, ctx)
@@ -196,26 +191,15 @@ def _edit(
         )
     warnings = tuple(ctx.warnings)
     new_path = ctx.new_path
-    try:
-        after = to_data(wf)
-    except DigError as exc:
-        return Failed(path, exc.with_path(path)), text
-    except Exception as exc:
-        return (
-            Failed(
-                path,
-                DigError(
-                    f"the edited model cannot be written ({type(exc).__name__}: {exc})", path=path
-                ),
-                traceback.format_exc(),
-            ),
-            text,
-        )
-    if raw_equal(before, after) and (new_path is None or new_path == path):
-        return Unchanged(path, warnings), text
+    renamed = new_path is not None and new_path != path
+    # The writer returns the original text when the edited model's data equals the file's,
+    # and verifies its own output; so an unchanged file costs no extra data-tree comparison.
     try:
         new_text = render_workflow(wf)
-        verify_workflow_text(new_text, wf, path=new_path or path, expected=after)
+        if new_text != text or renamed:
+            # Changed files are re-loaded like any workflow (Digdag's rules included) and must
+            # mean exactly what the edited model means.
+            verify_workflow_text(new_text, wf, path=new_path or path)
     except DigError as exc:
         if isinstance(exc, DigWriteError):
             return Failed(path, exc.with_path(path)), text
@@ -224,15 +208,17 @@ def _edit(
         return (
             Failed(
                 path,
-                DigWriteError(f"writing failed ({type(exc).__name__}: {exc})", path=path),
+                DigWriteError(
+                    f"the edited model cannot be written ({type(exc).__name__}: {exc})", path=path
+                ),
                 traceback.format_exc(),
             ),
             text,
         )
-    if new_text == text and (new_path is None or new_path == path):
+    if new_text == text and not renamed:
         return Unchanged(path, warnings), text
     diff = unified_diff(text, new_text, path, new_path)
-    return Changed(path, diff, warnings, new_path if new_path != path else None), new_text
+    return Changed(path, diff, warnings, new_path if renamed else None), new_text
 
 
 def _pass_name(pass_: Pass) -> str:
