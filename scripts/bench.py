@@ -20,7 +20,6 @@ import difflib
 import io
 import os
 import re
-import resource
 import shlex
 import shutil
 import subprocess
@@ -378,16 +377,27 @@ def ensure_yq() -> Path | None:
     return exe if proc.returncode == 0 and exe.exists() else None
 
 
+#: Runs a command and prints the peak RSS (KB) of its process tree: a fresh process, so the
+#: figure belongs to that command alone.
+_RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "shell = sys.argv[1] == 'shell'\n"
+    "cmd = sys.argv[2] if shell else sys.argv[2:]\n"
+    "subprocess.run(cmd, shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
 def timed(cmd: list[str] | str, shell: bool = False) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB of the children)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(wall seconds, peak RSS MB of the command's own process tree)."""
+    args = ["shell", cmd] if isinstance(cmd, str) else ["exec", *cmd]
     t0 = time.perf_counter()
-    subprocess.run(
-        cmd, shell=shell, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    proc = subprocess.run(
+        [sys.executable, "-c", _RSS_WRAPPER, *args], capture_output=True, text=True, check=False
     )
     dt = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return dt, max(after, before) / 1024
+    rss_kb = int(proc.stdout.strip() or 0)
+    return dt, rss_kb / 1024
 
 
 def bench_codemods(n_files: int, skip_yq: bool) -> None:

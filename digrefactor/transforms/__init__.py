@@ -47,7 +47,6 @@ from digrefactor.transforms._passes import (
 from digrefactor.transforms._runner import (
     PassRef,
     apply_pass,
-    atomic_write,
     load_pass,
     run_file,
     run_files,
@@ -98,7 +97,6 @@ __all__ = [
     "TaskSelector",
     "Unchanged",
     "apply_pass",
-    "atomic_write",
     "discover_files",
     "find_project_root",
     "get_dotted",

@@ -9,15 +9,12 @@ streamed back as they complete.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import importlib
 import importlib.util
 import multiprocessing
 import os
-import stat
 import sys
-import tempfile
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,11 +35,11 @@ from digrefactor.transforms._api import (
     Unchanged,
 )
 from digrefactor.transforms._write import render_workflow, verify_workflow_text
+from digrefactor.write import atomic_write
 
 __all__ = [
     "PassRef",
     "apply_pass",
-    "atomic_write",
     "load_pass",
     "run_file",
     "run_files",
@@ -278,31 +275,6 @@ def run_file(
         except OSError as exc:
             return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path))
     return result
-
-
-def atomic_write(path: Path, text: str, *, like: Path | None = None) -> None:
-    """Write *text* (UTF-8, line endings as given) via a temp file in the same directory.
-
-    The new file gets the mode of *like* (default: *path* itself, when it exists).
-    """
-    source = like if like is not None else path
-    try:
-        mode: int | None = stat.S_IMODE(source.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------------- many files

@@ -28,15 +28,16 @@ def write_workflow(workflow: Workflow) -> str:
     return rewrite_text(link.doc, workflow.to_raw())
 
 
-def atomic_write(path: str | Path, text: str | bytes) -> None:
+def atomic_write(path: str | Path, text: str | bytes, *, like: str | Path | None = None) -> None:
     """Replace *path* with *text* through a temp file in the same directory and a rename.
 
-    The file's permission bits are kept; on any error the original is untouched.
+    The file keeps its permission bits (or takes those of *like*, e.g. the file it replaces
+    under a new name); on any error the original is untouched.
     """
     target = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        mode: int | None = target.stat().st_mode & 0o7777
+        mode: int | None = Path(like if like is not None else target).stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
