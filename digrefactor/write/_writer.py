@@ -469,7 +469,25 @@ class _Writer:
             # The file has no final line break: keep it that way after the new block.
             prefix = self.nl + prefix
             block = block.removesuffix(self.nl)
+            self.keep_last_block_scalar()
         self.edit(anchor_end, anchor_end, prefix + block)
+
+    def keep_last_block_scalar(self) -> None:
+        """Text is about to follow a clip block scalar that ended the file without a line
+        break: its value has no final newline, which only strip chomping (``|-``) keeps."""
+        node = self.doc.root
+        while isinstance(node, (MappingNode, SequenceNode)) and not node.flow:
+            if isinstance(node, MappingNode):
+                node = node.pairs[-1][1] if node.pairs else None
+            else:
+                node = node.items[-1] if node.items else None
+        if not (isinstance(node, ScalarNode) and node.style in ("|", ">")):
+            return
+        header_end = self.text.find("\n", node.start)
+        header = self.text[node.start : header_end if header_end >= 0 else len(self.text)]
+        indicators = header.split("#", 1)[0].rstrip()
+        if "-" not in indicators and "+" not in indicators and not node.value.endswith("\n"):
+            self.edit(node.start + 1, node.start + 1, "-")
 
     def delete_block(self, entry: _Entry, col: int) -> None:
         start, end = self.block_span(entry, col)

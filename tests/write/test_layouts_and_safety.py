@@ -109,3 +109,13 @@ def test_save_project_rewrites_only_changed_files(tmp_path: Path) -> None:
 def test_model_built_in_code_is_exported_fresh() -> None:
     wf = Workflow(name="w", tasks=[ShTask(name="t", command="echo hi")])
     assert write_workflow(wf) == export_workflow(wf)
+
+
+def test_text_after_a_final_block_scalar_keeps_its_value() -> None:
+    # The file ends inside a `|` block without a line break, so the value has no final newline;
+    # appending after it needs strip chomping to keep the value exactly.
+    wf = load_workflow("+a:\n  sh>: |\n    echo a")
+    wf.tasks.append(ShTask(name="b", command="b.sh"))
+    out = write_workflow(wf)
+    assert out == "+a:\n  sh>: |-\n    echo a\n+b:\n  sh>: b.sh"
+    assert load_workflow(out).tasks[0].command == "echo a"  # type: ignore[union-attr]
