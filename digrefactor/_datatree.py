@@ -29,7 +29,16 @@ def include_key() -> str:
 
 
 def is_include_key(key: object) -> bool:
+    """Whether *key* has the form of an include key (see :func:`is_include_entry`)."""
     return isinstance(key, str) and key.startswith(_INCLUDE_PREFIX)
+
+
+def is_include_entry(key: object, value: object) -> bool:
+    """Whether ``key: value`` is an ``!include`` entry: an include key holding an Include.
+
+    Checking the value too means no string key from a file can ever pass for an include.
+    """
+    return isinstance(value, Include) and is_include_key(key)
 
 
 @dataclass(eq=False)
@@ -64,7 +73,7 @@ def raw_equal(a: Any, b: Any) -> bool:
             return False
         bi = iter(b.items())
         for (ka, va), (kb, vb) in zip(a.items(), bi, strict=True):
-            if is_include_key(ka) and is_include_key(kb):
+            if is_include_entry(ka, va) and is_include_entry(kb, vb):
                 if not raw_equal(va, vb):
                     return False
                 continue

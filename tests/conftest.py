@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from support.digdag import SUMMARY_LINES, DigdagOracle, DigdagServer, digdag_cli_available
+
+# CI runs the same hypothesis examples every time (a red build always means a real regression);
+# local runs draw new examples and so keep looking for new bugs.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
 
 # --- Real Digdag (tests/support/digdag.py) ---------------------------------------------------
 

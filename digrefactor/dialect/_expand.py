@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor._datatree import DataTree, is_include_entry
 
 __all__ = ["expand_includes", "has_includes"]
 
@@ -28,10 +28,9 @@ def expand_includes(value: Any) -> Any:
     if isinstance(value, dict):
         out: DataTree = {}
         for k, v in value.items():
-            if is_include_key(k):
-                if not isinstance(v, Include) or v.data is None:
-                    path = v.path if isinstance(v, Include) else v
-                    raise ValueError(f"include {path!r} has not been loaded")
+            if is_include_entry(k, v):
+                if v.data is None:
+                    raise ValueError(f"include {v.path!r} has not been loaded")
                 included = expand_includes(v.data)
                 for ik, iv in included.items():
                     old = out.get(ik)
@@ -51,7 +50,7 @@ def expand_includes(value: Any) -> Any:
 
 def has_includes(value: Any) -> bool:
     if isinstance(value, dict):
-        return any(is_include_key(k) or has_includes(v) for k, v in value.items())
+        return any(is_include_entry(k, v) or has_includes(v) for k, v in value.items())
     if isinstance(value, list):
         return any(has_includes(v) for v in value)
     return False

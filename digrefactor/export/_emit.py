@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor._datatree import DataTree, is_include_entry
 from digrefactor.dialect._scalars import resolve_plain
 from digrefactor.models import Workflow
 
@@ -199,9 +199,8 @@ def _value_after_key(value: Any, indent: str, unit: str) -> tuple[str, list[str]
 def _mapping_lines(mapping: DataTree, indent: str, unit: str) -> list[str]:
     lines: list[str] = []
     for key, value in mapping.items():
-        if is_include_key(key):
-            path = value.path if isinstance(value, Include) else str(value)
-            lines.append(f"{indent}!include : {render_scalar(path)}")
+        if is_include_entry(key, value):
+            lines.append(f"{indent}!include : {render_scalar(value.path)}")
             continue
         head, rest = _value_after_key(value, indent, unit)
         lines.append(f"{indent}{render_key(key)}:{head}")
@@ -242,7 +241,7 @@ def export_workflow(workflow: Workflow, *, indent: int = 4) -> str:
     prev_block = False
     for key, value in raw.items():
         lines = _mapping_lines({key: value}, "", unit)
-        is_task = key.startswith("+") or key in ("_error", "_check") or is_include_key(key)
+        is_task = key.startswith("+") or key in ("_error", "_check") or is_include_entry(key, value)
         if out and (is_task or prev_block):
             out.append("")
         out.extend(lines)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor._datatree import DataTree, Include
 
 __all__ = ["OPERATOR_SLOT", "PARAMS_SLOT", "TASKS_SLOT", "DigModel", "FieldSpec", "raw_value"]
 
@@ -290,7 +290,3 @@ def raw_value(value: Any) -> Any:
     if to_raw is not None:
         return to_raw()
     return value
-
-
-def is_slot(key: str) -> bool:
-    return key.startswith("\x00") and not is_include_key(key)

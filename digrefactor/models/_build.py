@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from digrefactor._datatree import DataTree, is_include_key
+from digrefactor._datatree import DataTree, is_include_entry
 
 if TYPE_CHECKING:
     from digrefactor.models._base import DigModel
@@ -40,7 +40,7 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
     else:
         op = None
         for k in value:
-            if k.endswith(">") and not is_include_key(k):
+            if k.endswith(">"):
                 op = k
                 break
         if op is not None:
@@ -74,18 +74,14 @@ def build_fields(
     op_seen = False
     long_form = is_operator and not any(k.endswith(">") for k in data)
     for key, value in data.items():
-        if has_tasks and (key.startswith("+") or is_include_key(key)):
-            if is_include_key(key):
+        if has_tasks and (key.startswith("+") or is_include_entry(key, value)):
+            if is_include_entry(key, value):
                 tasks.append(value)
             else:
                 tasks.append(build_task(key[1:], value, key))
             order.append(key)
             continue
-        if (
-            is_operator
-            and not op_seen
-            and ((key.endswith(">") and not is_include_key(key)) or (long_form and key == "_type"))
-        ):
+        if is_operator and not op_seen and (key.endswith(">") or (long_form and key == "_type")):
             op_seen = True
             if not long_form:
                 values["command"] = value
@@ -97,7 +93,7 @@ def build_fields(
         field = key_to_field.get(key)
         if field is not None:
             spec = specs[field]
-            if isinstance(value, dict) and not is_include_key(key):
+            if isinstance(value, dict):
                 if spec.task:
                     values[field] = build_task(None, value)
                     order.append(key)

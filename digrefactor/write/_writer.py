@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from digrefactor._datatree import DataTree, Include, is_include_key, raw_equal
+from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
 from digrefactor.dialect import resolve_document
 from digrefactor.dialect._scalars import java_key_string
@@ -201,7 +201,7 @@ class _Writer:
         if isinstance(value, dict):
             parts = []
             for k, v in value.items():
-                if is_include_key(k):
+                if is_include_entry(k, v):
                     raise DigWriteError(
                         "cannot write `!include` inside a flow mapping", path=self.doc.path
                     )
@@ -296,7 +296,9 @@ class _Writer:
             and new
         ):
             if node.flow:
-                if list(old) == list(new) and not any(is_include_key(k) for k in new):
+                if list(old) == list(new) and not any(
+                    is_include_entry(k, v) for k, v in new.items()
+                ):
                     for k, v in node.pairs:
                         key = self.key_of(k)
                         self.diff(v, old[key], new[key], _Ctx(ctx.indent, True, v.start))
@@ -359,9 +361,8 @@ class _Writer:
         seen: dict[str, int] = {}
         out = []
         for k, v in new.items():
-            if is_include_key(k):
-                path = v.path if isinstance(v, Include) else str(v)
-                out.append((_include_ckey(path, seen), k, v))
+            if is_include_entry(k, v):
+                out.append((_include_ckey(v.path, seen), k, v))
             else:
                 out.append((k, k, v))
         return out
@@ -506,7 +507,7 @@ class _Writer:
 
     def rename(self, e: _Entry, key: str, value: Any, old_value: Any, col: int) -> None:
         old_is_include = e.key is None
-        new_is_include = is_include_key(key)
+        new_is_include = is_include_entry(key, value)
         if old_is_include and new_is_include:
             path = value.path if isinstance(value, Include) else str(value)
             self.replace(e.vnode, path, self.child_ctx(e, col))
@@ -567,7 +568,7 @@ class _Writer:
             isinstance(node, (MappingNode, SequenceNode))
             and node.flow
             and isinstance(new, (dict, list))
-            and not any(is_include_key(k) for k in (new if isinstance(new, dict) else ()))
+            and not (isinstance(new, dict) and any(is_include_entry(k, v) for k, v in new.items()))
         ):
             # Inside a flow collection, or a flow collection that stays one: write flow text.
             self.edit(node.start, node.end, self.flow_text(new))

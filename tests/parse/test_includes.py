@@ -83,3 +83,13 @@ def test_load_project_skips_dot_files_and_digdagignore(tmp_path: Path) -> None:
     assert [w.name for w in project.workflows] == ["a", "b"]
     assert set(project.files) == {"queries/q.sql", "sub/c.dig", ".digdagignore"} - {".digdagignore"}
     assert project.files["queries/q.sql"] == b"select 1"
+
+
+def test_a_key_shaped_like_an_internal_include_key_is_just_a_key() -> None:
+    from digrefactor import ShTask, Workflow, export_workflow
+
+    key = "\x00!include\x00"  # what an include entry's key looks like inside a raw tree
+    wf = Workflow(name="w", tasks=[ShTask(name="t", command="x", params={key: None, "a": 1})])
+    loaded = load_workflow(export_workflow(wf), name="w")
+    assert to_data(loaded) == to_data(wf)
+    assert loaded.tasks[0].params == {key: None, "a": 1}
