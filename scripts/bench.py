@@ -143,6 +143,31 @@ def bench_throughput(files: list[tuple[Path, str]], target_mb: float) -> None:
         ["what", "MB", "seconds", "MB/s", "files/s", "vs ruamel"],
         rows,
     )
+    # Byte-identical no-op writes: ours and ruamel.yaml's round trip, file by file.
+    ours_same = sum(
+        1 for wf, (_, text) in zip(models, files, strict=True) if write_workflow(wf) == text
+    )
+    theirs_same = 0
+    for _, text in files:
+        try:
+            buf = io.StringIO()
+            y.dump(y.load(text), buf)
+        except Exception:
+            continue
+        theirs_same += buf.getvalue() == text
+    table(
+        "No-op round trip: files written back byte-identical",
+        ["tool", "identical", "of", "share"],
+        [
+            ["digrefactor", ours_same, len(files), f"{ours_same / len(files):.1%}"],
+            [
+                "ruamel.yaml (preserve_quotes)",
+                theirs_same,
+                len(files),
+                f"{theirs_same / len(files):.1%}",
+            ],
+        ],
+    )
     # Memory while walking: models are dropped file by file.
     tracemalloc.start()
     for path, text in files:
