@@ -165,9 +165,6 @@ class Builder:
         node = _target(node)
         mapping = node if isinstance(node, MappingNode) else None
         pairs = _PairIndex(mapping)
-        if isinstance(model, OperatorTask) and model._long_form:
-            # No public constructor writes `_type:`/`_command:`; the raw task keeps them.
-            return self._raw_task(model.name, model.to_raw(), src, node, opening)
         if isinstance(model, RawTask):
             return self._raw_task(model.name, model.value, src, node, opening)
 
@@ -195,8 +192,10 @@ class Builder:
             if OPERATORS.get(model.operator) is not cls:
                 add("operator", Lit(model.operator), None)
             if model.command is not None:
-                key = model.operator_key
+                key = "_command" if model.long_form else model.operator_key
                 add("command", self.value(model.command, src, pairs.value(key)), key)
+            if model.long_form:
+                add("long_form", Lit(True), "_type")
         own = [n for n in cls.__fields_spec__ if n not in _DIRECTIVES and n != positional]
         directives = [n for n in cls.__fields_spec__ if n in _DIRECTIVES]
         for fname in own:

@@ -269,7 +269,7 @@ class DigModel(BaseModel):
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Unset keys are None: listing the dozens of them a model has would hide the set ones.
         for name, value in super().__repr_args__():
-            if value is None or (name == "params" and not value):
+            if value is None or (name in ("params", "long_form") and not value):
                 continue
             yield name, value
 

@@ -48,8 +48,7 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
             task = cls.from_raw(value, name=name, operator=op[:-1])
         elif "_type" in value and isinstance(value["_type"], str):
             cls = operator_class(value["_type"])
-            task = cls.from_raw(value, name=name, operator=value["_type"])
-            task._long_form = True
+            task = cls.from_raw(value, name=name, operator=value["_type"], long_form=True)
         else:
             task = GroupTask.from_raw(value, name=name)
     task._key = key

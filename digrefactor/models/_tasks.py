@@ -47,7 +47,7 @@ class Task(DigModel):
     """
 
     __is_task__: ClassVar[bool] = True
-    __special_fields__ = frozenset({"params", "name", "tasks", "operator", "command"})
+    __special_fields__ = frozenset({"params", "name", "tasks", "operator", "command", "long_form"})
 
     name: str | None = None
     parallel: bool | str | ParallelLimit | None = Field(default=None, alias="_parallel")
@@ -121,8 +121,8 @@ class OperatorTask(Task):
     operator: str
     command: Any = None
 
-    #: Written as ``_type: op`` / ``_command: x`` instead of ``op>: x``.
-    _long_form: bool = False
+    #: Written in Digdag's long form, ``_type: op`` / ``_command: x``, instead of ``op>: x``.
+    long_form: bool = False
 
     @property
     def operator_key(self) -> str:
@@ -137,7 +137,7 @@ class OperatorTask(Task):
 
     def _emit_special(self, key: str, out: DataTree) -> None:
         if key == OPERATOR_SLOT:
-            if self._long_form:
+            if self.long_form:
                 out["_type"] = self.operator
                 if self.command is not None:
                     out["_command"] = raw_value(self.command)

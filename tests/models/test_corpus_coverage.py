@@ -113,7 +113,7 @@ def test_a_plugin_operator_loads_as_the_generic_operator_task() -> None:
 
 def test_long_form_operator() -> None:
     assert any("_type" in m and "_command" in m for m in all_mappings())
-    long_forms = [t for _, _, t in corpus_tasks() if isinstance(t, OperatorTask) and t._long_form]
+    long_forms = [t for _, _, t in corpus_tasks() if isinstance(t, OperatorTask) and t.long_form]
     assert long_forms
     assert all(type(t) is OPERATORS[t.operator] and t.command for t in long_forms)
 

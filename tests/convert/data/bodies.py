@@ -12,6 +12,7 @@ from digrefactor.models import (
     MailTask,
     PyTask,
     RawTask,
+    ShTask,
     TdTask,
     Workflow,
 )
@@ -36,7 +37,7 @@ workflow = Workflow(
             do=EchoTask(command="yes"),
             else_do=EchoTask(command="no"),
         ),
-        RawTask(name="long_form", value={"_type": "sh", "_command": "echo long form"}),
+        ShTask(name="long_form", command="echo long form", long_form=True),
         PyTask(
             name="script",
             command="tasks.Report.run",
