@@ -53,6 +53,18 @@ def load_all(files: list[tuple[Path, Path]]) -> Iterator[Loaded]:
             )
 
 
+def source_warnings(workflow: Workflow) -> Iterator[DigError]:
+    """Things Digdag accepts but a team wants to hear about (e.g. mixed line endings)."""
+    link = workflow._source
+    if link is None:
+        return
+    found = link.doc.mixed_line_endings()
+    if found is not None:
+        offset, message = found
+        line, column = link.doc.line_col(offset)
+        yield DigError(message, path=link.path, line=line, column=column)
+
+
 def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "check",
@@ -74,11 +86,17 @@ def run_check(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     problems: list[DigError] = []
+    warnings: list[DigError] = []
     for loaded in load_all(files):
         if loaded.error is not None:
             problems.append(loaded.error)
             if args.format == "text":
                 print(str(loaded.error))
+        elif loaded.workflow is not None:
+            for warning in source_warnings(loaded.workflow):
+                warnings.append(warning)
+                if args.format == "text":
+                    print(f"{warning.location}: warning: {warning.message}")
     if args.format == "json":
         json.dump(
             [
@@ -88,8 +106,10 @@ def run_check(args: argparse.Namespace) -> int:
                     "column": e.column,
                     "message": e.message,
                     "kind": type(e).__name__,
+                    "severity": severity,
                 }
-                for e in problems
+                for severity, found in (("error", problems), ("warning", warnings))
+                for e in found
             ],
             sys.stdout,
             indent=2,
@@ -99,7 +119,8 @@ def run_check(args: argparse.Namespace) -> int:
         n = len(files)
         print(
             f"{n} file{'s' if n != 1 else ''} checked: "
-            f"{len(problems)} with problems, {n - len(problems)} ok",
+            f"{len(problems)} with problems, {n - len(problems)} ok"
+            + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""),
             file=sys.stderr,
         )
     return EXIT_FOUND if problems else EXIT_OK

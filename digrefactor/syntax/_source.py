@@ -131,6 +131,36 @@ class SourceDoc:
         lf = self.text.count("\n") - crlf
         return "\r\n" if crlf > lf else "\n"
 
+    def mixed_line_endings(self) -> tuple[int, str] | None:
+        """(offset, message) of the first line ending that differs from the file's usual one.
+
+        Digdag reads such files fine; it is still worth a warning, because editors and diffs
+        disagree about them and new lines can only follow one style.
+        """
+        text = self.text
+        crlf = text.count("\r\n")
+        lf = text.count("\n") - crlf
+        cr = text.count("\r") - crlf
+        kinds = {"CRLF": crlf, "LF": lf, "CR": cr}
+        used = {k: n for k, n in kinds.items() if n}
+        if len(used) < 2:
+            return None
+        usual = max(used, key=lambda k: used[k])
+        for i, ch in enumerate(text):
+            if ch == "\n" and (i == 0 or text[i - 1] != "\r"):
+                kind = "LF"
+            elif ch == "\r":
+                kind = "CRLF" if text[i + 1 : i + 2] == "\n" else "CR"
+            else:
+                continue
+            if kind != usual:
+                counts = ", ".join(f"{n} {k}" for k, n in used.items())
+                return i, (
+                    f"mixed line endings ({counts}); this line ends with {kind}, most with "
+                    f"{usual}, and new lines will be written with {usual}"
+                )
+        return None  # pragma: no cover - a minority kind always has a first occurrence
+
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:

@@ -175,3 +175,17 @@ def test_pre_commit_hooks_file() -> None:
     for hook in hooks:
         assert hook["files"] == r"\.dig$"
         assert hook["language"] == "python"
+
+
+def test_check_warns_about_mixed_line_endings_without_failing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mixed.dig"
+    path.write_bytes(b"+a:\r\n  sh>: a\r\n+b:\n  sh>: b\r\n")
+    assert main(["check", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}:3:4: warning: mixed line endings (3 CRLF, 1 LF)")
+    assert "0 with problems, 1 ok, 1 warning" in err
+    assert main(["check", "--format", "json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["severity"], r["line"]) for r in report] == [("warning", 3)]

@@ -119,3 +119,12 @@ def test_text_after_a_final_block_scalar_keeps_its_value() -> None:
     out = write_workflow(wf)
     assert out == "+a:\n  sh>: |-\n    echo a\n+b:\n  sh>: b.sh"
     assert load_workflow(out).tasks[0].command == "echo a"  # type: ignore[union-attr]
+
+
+def test_mixed_line_endings_keep_each_line_and_new_lines_follow_the_majority() -> None:
+    src = "+a:\r\n  sh>: a\r\n+b:\n  sh>: b\r\n"
+    wf = load_workflow(src)
+    assert wf._source.doc.mixed_line_endings() is not None
+    wf.tasks[1].command = "b2"  # type: ignore[union-attr]
+    wf.tasks.append(ShTask(name="c", command="c"))
+    assert write_workflow(wf) == "+a:\r\n  sh>: a\r\n+b:\n  sh>: b2\r\n+c:\r\n  sh>: c\r\n"
