@@ -64,7 +64,13 @@ class _Resolver:
         if type(node) is ScalarNode:
             tag = node.tag
             if tag is None:
-                return resolve_plain(node.value) if node.style == "" else node.value
+                if node.style != "":
+                    return node.value
+                try:
+                    return resolve_plain(node.value)
+                except ValueError:
+                    # e.g. `0b_`: Digdag's resolver says int, its constructor then fails.
+                    raise self.fail(f"cannot read {node.value!r} as a number", node) from None
             if tag == INCLUDE_TAG:
                 raise self.fail(
                     "`!include` works only as a mapping key (`!include : file.dig`); "
@@ -117,8 +123,6 @@ class _Resolver:
             raise self.fail(self.unknown_tag(tag), node)
         self.check_duplicates(node)
         out: DataTree = {}
-        merged: list[tuple[str, Any]] = []
-        has_merge = False
         for knode, vnode in node.pairs:
             if type(knode) is ScalarNode and knode.tag == INCLUDE_TAG:
                 inc = self.include(vnode, knode)
@@ -128,19 +132,13 @@ class _Resolver:
                 (knode.style == "" and knode.tag is None and knode.value == "<<")
                 or knode.tag == _MERGE_TAG
             ):
-                has_merge = True
-                merged.extend(self.merge_source(vnode))
+                # SnakeYAML's mergeNode: merged pairs take their place in document order but
+                # never override a key already there (the first merge source wins)...
+                for k, v in self.merge_source(vnode):
+                    out.setdefault(k, v)
                 continue
+            # ...while an explicit key always sets its value, keeping its first position.
             out[self.key(knode)] = self.value(vnode)
-        if has_merge:
-            # SnakeYAML flattenMapping: merged pairs come first (the first source wins), then
-            # the explicit pairs, which override merged ones in place.
-            result: DataTree = {}
-            for k, v in merged:
-                result.setdefault(k, v)
-            for k, v in out.items():
-                result[k] = v
-            return result
         return out
 
     def merge_source(self, node: Node) -> list[tuple[str, Any]]:

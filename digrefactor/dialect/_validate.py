@@ -8,6 +8,7 @@ key is written in the workflow file itself.
 
 from __future__ import annotations
 
+import datetime
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -170,6 +171,9 @@ def validate_workflow(
         raise c.fail("Parameter '_error' must be an object", ("_error",))
     if isinstance(err, dict):
         _check_task(c, err, ("_error",), f"+{name}^error")
+    parallel = data.get("_parallel")
+    if parallel is not None and not _valid_parallel(parallel):
+        raise c.fail(_parallel_problem(parallel), ("_parallel",))
     _check_group(c, data, (), "+" + name, top_level=True)
 
 
@@ -196,6 +200,20 @@ def _check_schedule(c: _Checker, schedule: Any) -> None:
     problem = schedule_format_problem(kind, value)
     if problem:
         raise c.fail(problem, (*at, types_[0]))
+    dates: dict[str, datetime.date] = {}
+    for key in ("start", "end"):
+        raw = schedule.get(key)
+        if raw is None:
+            continue
+        try:
+            # Digdag parses uuuu-MM-dd strictly (ResolverStyle.STRICT).
+            if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise ValueError(raw)
+            dates[key] = datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise c.fail(f"Invalid {key}: {raw!r} (expected yyyy-MM-dd)", (*at, key)) from None
+    if "start" in dates and "end" in dates and dates["start"] >= dates["end"]:
+        raise c.fail("The schedule of end is earlier than start", (*at, "end"))
 
 
 def schedule_format_problem(kind: str, value: Any) -> str | None:
@@ -304,13 +322,19 @@ def _check_task(c: _Checker, data: DataTree, at: tuple[str, ...], full: str) -> 
         )
     parallel = data.get("_parallel")
     if parallel is not None and not _valid_parallel(parallel):
-        raise c.fail(f"Invalid _parallel format: {parallel!r}", (*at, "_parallel"))
+        raise c.fail(_parallel_problem(parallel), (*at, "_parallel"))
     err = data.get("_error")
     if err is not None and not isinstance(err, dict):
         raise c.fail("Parameter '_error' must be an object", (*at, "_error"))
     if isinstance(err, dict):
         _check_task(c, err, (*at, "_error"), full + "^error")
     _check_group(c, data, at, full, top_level=False)
+
+
+def _parallel_problem(value: Any) -> str:
+    if isinstance(value, dict):
+        return "Parameter 'limit' is required but not set (in _parallel)"
+    return f"Invalid _parallel format: {value!r} (write true, false or {{limit: N}})"
 
 
 def _valid_parallel(value: Any) -> bool:
