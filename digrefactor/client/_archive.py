@@ -216,7 +216,9 @@ def extract_archive(archive: bytes, out_dir: str | os.PathLike[str]) -> list[Pat
     """Extract a project archive into ``out_dir`` refusing anything that could escape it.
 
     Rejected (nothing is written then): absolute names, ``..`` components, symlinks or hard
-    links whose target lies outside ``out_dir``, device files and FIFOs. Returns the written paths.
+    links whose target lies outside ``out_dir``, device files and FIFOs. Link targets are
+    resolved like the operating system will, through the archive's other links (as they are
+    when extraction ends) and links already in ``out_dir``. Returns the written paths.
     """
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -224,13 +226,22 @@ def extract_archive(archive: bytes, out_dir: str | os.PathLike[str]) -> list[Pat
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
         members = tar.getmembers()
         planned: list[tuple[tarfile.TarInfo, str]] = []
+        tree = _PlannedTree(root)
         for member in members:
             name = normalize_entry_name(member.name)
             if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
                 raise ArchiveError(f"archive entry {name!r} is a device file or FIFO")
             if member.issym() or member.islnk():
-                _check_link(root, name, member)
+                _check_link(tree, name, member)
+            else:
+                tree.entry_outside(name)
+            tree.add(name, member.linkname.replace("\\", "/") if member.issym() else None)
             planned.append((member, name))
+        # Links resolve when used, so check them again against the tree as it will be at the
+        # end (a later entry can turn a directory a link passes through into another link).
+        for member, name in planned:
+            if member.issym():
+                _check_link(tree, name, member)
         written: list[Path] = []
         for member, name in planned:
             target = root / name
@@ -243,6 +254,12 @@ def extract_archive(archive: bytes, out_dir: str | os.PathLike[str]) -> list[Pat
                 target.unlink()
             if member.issym():
                 os.symlink(member.linkname, target)
+                # Backstop against links already in out_dir that the plan could not see.
+                if not _inside(root, Path(os.path.realpath(target))):
+                    target.unlink()
+                    raise ArchiveError(
+                        f"archive link {name!r} -> {member.linkname!r} leads outside the project"
+                    )
             elif member.islnk():
                 source = root / normalize_entry_name(member.linkname)
                 _check_inside(root, source, name)
@@ -256,14 +273,93 @@ def extract_archive(archive: bytes, out_dir: str | os.PathLike[str]) -> list[Pat
     return written
 
 
-def _check_link(root: Path, name: str, member: tarfile.TarInfo) -> None:
+_MAX_LINK_HOPS = 40
+
+
+class _PlannedTree:
+    """The extracted tree as planned so far: which names are links (and to what), which are not.
+
+    Names outside the archive fall back to what ``out_dir`` already holds, so link targets are
+    resolved the way the operating system will resolve them, links through links included.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.links: dict[str, str] = {}
+        self.plain: set[str] = set()
+
+    def add(self, name: str, link: str | None) -> None:
+        if link is None:
+            self.links.pop(name, None)
+            self.plain.add(name)
+        else:
+            self.plain.discard(name)
+            self.links[name] = link
+
+    def _link_of(self, relative: str) -> str | None:
+        if relative in self.links:
+            return self.links[relative]
+        if relative in self.plain:
+            return None
+        existing = self.root / relative
+        if existing.is_symlink():
+            real = Path(os.path.realpath(existing))
+            if not _inside(self.root, real):
+                return "/"  # an absolute target: outside
+            return "/" + real.relative_to(self.root).as_posix() if real != self.root else "/."
+        return None
+
+    def resolve(self, start: Sequence[str], path: str) -> list[str] | None:
+        """*path* resolved from the directory *start* (both root-relative), None if outside.
+
+        A link target starting with ``/`` here is relative to the root (see ``_link_of``).
+        """
+        current = list(start)
+        pending = path.split("/")
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not current:
+                    return None
+                current.pop()
+                continue
+            link = self._link_of("/".join([*current, part]))
+            if link is None:
+                current.append(part)
+                continue
+            hops += 1
+            if hops > _MAX_LINK_HOPS:
+                return None
+            if link.startswith("/"):
+                if link == "/":
+                    return None
+                current = []
+            pending = link.split("/") + pending
+        return current
+
+    def entry_outside(self, name: str) -> None:
+        """Refuse an entry whose directory, through planned links, lies outside the root."""
+        parent = name.split("/")[:-1]
+        if parent and self.resolve([], "/".join(parent)) is None:
+            raise ArchiveError(f"archive entry {name!r} would be written outside the project")
+
+
+def _check_link(tree: _PlannedTree, name: str, member: tarfile.TarInfo) -> None:
     link = member.linkname.replace("\\", "/")
-    if link.startswith("/"):
+    if link.startswith("/") or re.match(r"^[A-Za-z]:", link):
         raise ArchiveError(f"archive link {name!r} points to the absolute path {link!r}")
-    base = (root / name).parent if member.issym() else root
-    resolved = os.path.normpath(os.path.join(base, link))
-    if resolved != str(root) and not resolved.startswith(str(root) + os.sep):
+    tree.entry_outside(name)
+    # A symlink's target is relative to its directory, a hard link's to the archive root.
+    base = tree.resolve([], "/".join(name.split("/")[:-1])) if member.issym() else []
+    if base is None or tree.resolve(base, link) is None:
         raise ArchiveError(f"archive link {name!r} -> {link!r} leads outside the project")
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def _check_inside(root: Path, path: Path, name: str) -> None:

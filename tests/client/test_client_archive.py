@@ -185,3 +185,56 @@ def test_extra_ignore_patterns_add_to_digdagignore(tmp_path: Path) -> None:
     _write(tmp_path, ".digdagignore", "*.log\n")
     names = sorted(_members(build_archive(tmp_path, ignore_patterns=["notes/"])))
     assert names == ["main.dig"]
+
+
+def _link(name: str, target: str) -> tuple[tarfile.TarInfo, bytes]:
+    return _info(name, tarfile.SYMTYPE, target), b""
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        # `s` is the root itself, so `s/s/s/..` is the root's parent: only a lexical check passes
+        [_link("s", "."), _link("s2", "s/s/s/..")],
+        # a link inside a linked directory, resolved through it
+        [_link("d", "."), _link("d/d/e", "../..")],
+        # fine when planned, outside once `b/c` (extracted later) turns into a link
+        [(_info("b", tarfile.DIRTYPE), b""), _link("a", "b/c/../.."), _link("b/c", ".")],
+        # links through links, each step inside
+        [_link("s", "."), _link("t", "s/s"), _link("u", "t/t/../..")],
+    ],
+)
+def test_extract_resolves_links_through_other_links(
+    tmp_path: Path, links: list[tuple[tarfile.TarInfo, bytes]]
+) -> None:
+    archive = _tar((_info("ok.dig"), b"ok"), *links)
+    out = tmp_path / "out"
+    with pytest.raises(ArchiveError, match="outside"):
+        extract_archive(archive, out)
+    assert not (out / "ok.dig").exists()
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_extract_resolves_links_through_links_already_in_out_dir(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "pre").symlink_to(tmp_path)  # not from the archive: the user's own link
+    archive = _tar(_link("x", "pre/.."))
+    with pytest.raises(ArchiveError, match="outside"):
+        extract_archive(archive, out)
+    assert not (out / "x").is_symlink()
+
+
+def test_extract_keeps_links_that_stay_inside_through_other_links(tmp_path: Path) -> None:
+    archive = _tar(
+        (_info("sub/f.dig"), b"f"),
+        _link("s", "."),
+        _link("s2", "s/s/sub/f.dig"),
+        _link("sub/up", "../s/sub/f.dig"),
+        _link("sub/root", ".."),
+    )
+    out = tmp_path / "out"
+    extract_archive(archive, out)
+    assert (out / "s2").read_bytes() == b"f"
+    assert (out / "sub/up").read_bytes() == b"f"
+    assert Path(os.path.realpath(out / "sub/root")) == out.resolve()
