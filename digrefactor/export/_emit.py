@@ -151,7 +151,9 @@ def _literal_ok(text: str) -> bool:
     return bool(text.strip("\n"))
 
 
-def _literal(text: str, indent: str) -> str:
+def _literal(text: str, indent: str, parent: int) -> str:
+    """A literal block whose content lines start with *indent*; *parent* is the column of the
+    key (or dash) the block belongs to: an explicit indentation indicator counts from there."""
     if text.endswith("\n\n"):
         chomp = "+"
     elif text.endswith("\n"):
@@ -161,11 +163,12 @@ def _literal(text: str, indent: str) -> str:
     content = text[:-1] if text.endswith("\n") else text
     if chomp == "+":
         content = text[:-1]
-    first = content.split("\n", 1)[0]
-    indicator = (
-        str(len(indent)) if first.startswith((" ", "\t")) or (not first and len(indent) > 9) else ""
-    )
-    if indicator and len(indent) > 9:
+    # libyaml guesses the indentation from the first non-empty line: when that line itself
+    # starts with white space, the indentation must be given explicitly (1-9, relative).
+    first = next((line for line in content.split("\n") if line), "")
+    relative = len(indent) - parent
+    indicator = str(relative) if first.startswith((" ", "\t")) else ""
+    if indicator and not 1 <= relative <= 9:
         return _double_quoted(text)
     lines = [(indent + line) if line else "" for line in content.split("\n")]
     return f"|{indicator}{chomp}\n" + "\n".join(lines)
@@ -188,7 +191,7 @@ def _value_after_key(value: Any, indent: str, unit: str) -> tuple[str, list[str]
             return " []", []
         return "", _sequence_lines(value, indent + unit, unit)
     if isinstance(value, str) and "\n" in value and _literal_ok(value):
-        block = _literal(value, indent + unit)
+        block = _literal(value, indent + unit, len(indent))
         head, _, rest = block.partition("\n")
         return " " + head, rest.split("\n")
     if value is None:

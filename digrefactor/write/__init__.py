@@ -7,6 +7,7 @@ from digrefactor.write._save import (
     save_workflow,
     write_workflow,
 )
+from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text, verify_text
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "save_project",
     "save_workflow",
     "verify_text",
+    "verify_workflow_file",
     "write_workflow",
 ]

@@ -10,9 +10,12 @@ from pathlib import Path
 from digrefactor._errors import DigWriteError
 from digrefactor.export._emit import export_workflow
 from digrefactor.models import Workflow, WorkflowProject
+from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text
 
 __all__ = ["atomic_write", "project_files", "save_project", "save_workflow", "write_workflow"]
+
+# save_workflow / save_project verify with verify_workflow_file before every write.
 
 
 def write_workflow(workflow: Workflow) -> str:
@@ -34,7 +37,9 @@ def atomic_write(path: str | Path, text: str | bytes, *, like: str | Path | None
     The file keeps its permission bits (or takes those of *like*, e.g. the file it replaces
     under a new name); on any error the original is untouched.
     """
-    target = Path(path)
+    # Write through a symlink to the file it names (as an editor does): replacing the link
+    # itself would silently split the project from the file it shares.
+    target = Path(os.path.realpath(path))
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         mode: int | None = Path(like if like is not None else target).stat().st_mode & 0o7777
@@ -69,6 +74,7 @@ def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
         return False
     if target.exists() and target.read_bytes() == text.encode("utf-8"):
         return False
+    verify_workflow_file(text, workflow, target)
     atomic_write(target, text)
     return True
 
@@ -90,11 +96,19 @@ def save_project(project: WorkflowProject, directory: str | Path | None = None) 
     if root is None:
         raise DigWriteError(f"project {project.name!r} has no directory; pass one to save_project")
     written: list[Path] = []
-    for rel, data in project_files(project).items():
-        target = root.joinpath(*rel.split("/"))
+
+    def put(target: Path, data: bytes, workflow: Workflow | None = None) -> None:
         if target.exists() and target.read_bytes() == data:
-            continue
+            return
+        if workflow is not None:
+            verify_workflow_file(data.decode("utf-8"), workflow, target)
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, data)
         written.append(target)
+
+    # Other files first: workflows are verified against the files they include.
+    for rel, data in project.files.items():
+        put(root.joinpath(*rel.split("/")), data)
+    for wf in project.workflows:
+        put(root / f"{wf.name}.dig", write_workflow(wf).encode("utf-8"), wf)
     return written

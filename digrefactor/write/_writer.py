@@ -582,7 +582,7 @@ class _Writer:
                 and node.style in ("|", ">")
             ):
                 indent = self.block_indent(node, ctx)
-                rendered = _literal(new, indent).replace("\n", self.nl)
+                rendered = _literal(new, indent, ctx.indent).replace("\n", self.nl)
                 self.edit(node.start, self.node_end(node), rendered)
                 return
             if node.start == node.end:  # an empty (null) value right after the colon
@@ -629,7 +629,7 @@ class _Writer:
 
     def inline_value(self, new: Any, ctx: _Ctx, style: str = "") -> str:
         if isinstance(new, str) and "\n" in new and _literal_ok(new):
-            return _literal(new, " " * ctx.indent + self.unit).replace("\n", self.nl)
+            return _literal(new, " " * ctx.indent + self.unit, ctx.indent).replace("\n", self.nl)
         return self.scalar_text(new, style, False)
 
     def block_indent(self, node: ScalarNode, ctx: _Ctx) -> str:

@@ -34,6 +34,7 @@ INTERNAL: dict[str, dict[str, str]] = {
     "write": {
         "rewrite_text": "the text-level step behind write_workflow()",
         "verify_text": "the re-read check behind write_workflow()",
+        "verify_workflow_file": "the write-time check behind save_workflow() and codemods",
     },
 }
 

@@ -95,7 +95,7 @@ def test_verification_failure_leaves_file_identical(
     result = run_file(f, RenameOperator("td", "td_run"))
     assert isinstance(result, Failed)
     assert isinstance(result.error, DigWriteError)
-    assert "does not mean what the edited model means" in result.message
+    assert "does not mean what the edited workflow means" in result.message
     assert f.read_text() == GOOD
 
 

@@ -128,3 +128,50 @@ def test_mixed_line_endings_keep_each_line_and_new_lines_follow_the_majority() -
     wf.tasks[1].command = "b2"  # type: ignore[union-attr]
     wf.tasks.append(ShTask(name="c", command="c"))
     assert write_workflow(wf) == "+a:\r\n  sh>: a\r\n+b:\n  sh>: b2\r\n+c:\r\n  sh>: c\r\n"
+
+
+def test_save_refuses_a_workflow_digdag_would_reject(tmp_path: Path) -> None:
+    path = tmp_path / "wf.dig"
+    path.write_text("+t:\n  sh>: x\n")
+    wf = load_workflow(path)
+    wf.tasks.append(ShTask(name="bad name", command="y"))
+    with pytest.raises(DigWriteError, match="would not load"):
+        save_workflow(wf)
+    assert path.read_text() == "+t:\n  sh>: x\n"
+
+
+def test_save_to_another_place_checks_includes_from_there(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "p.dig").write_text("_export:\n  a: 1\n")
+    (tmp_path / "src" / "main.dig").write_text("!include : p.dig\n+t:\n  sh>: x\n")
+    wf = load_workflow(tmp_path / "src" / "main.dig")
+    (tmp_path / "other").mkdir()
+    with pytest.raises(DigWriteError, match="included file not found"):
+        save_workflow(wf, tmp_path / "other" / "copy.dig")
+    assert not (tmp_path / "other" / "copy.dig").exists()
+
+
+def test_saving_through_a_symlink_edits_the_file_it_names(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "proj").mkdir()
+    real = tmp_path / "real" / "shared.dig"
+    real.write_text("+a:\n  sh>: echo a\n")
+    link = tmp_path / "proj" / "link.dig"
+    link.symlink_to("../real/shared.dig")
+    wf = load_workflow(link)
+    wf.tasks[0].command = "echo b"  # type: ignore[union-attr]
+    assert save_workflow(wf) is True
+    assert link.is_symlink()
+    assert real.read_text() == "+a:\n  sh>: echo b\n"
+
+
+@pytest.mark.parametrize("depth", [0, 1, 3])
+def test_literal_blocks_starting_with_spaces_round_trip_at_any_depth(depth: int) -> None:
+    from digrefactor import GroupTask, to_data
+
+    task: ShTask | GroupTask = ShTask(name="a", command="  indented first line\nsecond\n")
+    for i in range(depth):
+        task = GroupTask(name=f"g{i}", tasks=[task])
+    wf = Workflow(name="w", tasks=[task])
+    text = export_workflow(wf)
+    assert to_data(load_workflow(text, name="w")) == to_data(wf)
