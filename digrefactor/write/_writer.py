@@ -43,7 +43,7 @@ from digrefactor.syntax import (
 
 __all__ = ["rewrite_text", "verify_text"]
 
-_FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
+_FLOW_UNSAFE = re.compile(r"[,\[\]{}:?]")
 
 
 @dataclass
@@ -296,14 +296,7 @@ class _Writer:
             and new
         ):
             if node.flow:
-                if list(old) == list(new) and not any(
-                    is_include_entry(k, v) for k, v in new.items()
-                ):
-                    for k, v in node.pairs:
-                        key = self.key_of(k)
-                        self.diff(v, old[key], new[key], _Ctx(ctx.indent, True, v.start))
-                    return
-                self.replace(node, new, ctx)
+                self.diff_flow_mapping(node, old, new, ctx)
                 return
             self.diff_block_mapping(node, old, new, ctx)
             return
@@ -319,11 +312,59 @@ class _Writer:
                     self.diff(item, o, n, _Ctx(col, ctx.in_flow or node.flow, item.start))
                 return
             if node.flow:
+                self.refuse_if_commented(node)
                 self.replace(node, new, ctx)
                 return
             self.diff_block_sequence(node, old, new, ctx)
             return
         self.replace(node, new, ctx)
+
+    def diff_flow_mapping(self, node: MappingNode, old: DataTree, new: DataTree, ctx: _Ctx) -> None:
+        """Same keys: edit values in place. Renamed keys (same places): edit only the keys.
+        Anything else rewrites the whole `{...}`, which is refused when it holds comments."""
+        entries = self.entries_of(node)
+        new_items = self.new_keys(new)
+        old_values = list(old.values())
+        if len(entries) == len(new_items) and all(
+            e.ckey == ckey or self.same_entry(e.ckey, ov, (ckey, key, value))
+            for e, ov, (ckey, key, value) in zip(entries, old_values, new_items, strict=True)
+        ):
+            for e, ov, (ckey, key, value) in zip(entries, old_values, new_items, strict=True):
+                inner = _Ctx(ctx.indent, True, e.vnode.start)
+                if e.ckey != ckey:
+                    if e.key is None or is_include_entry(key, value):
+                        break  # includes cannot be written in flow style
+                    assert isinstance(e.knode, ScalarNode)
+                    self.edit(
+                        e.knode.start, e.knode.end, self.scalar_text(key, e.knode.style, True)
+                    )
+                self.diff(e.vnode, ov, value, inner)
+            else:
+                return
+        self.refuse_if_commented(node)
+        self.replace(node, new, ctx)
+
+    def refuse_if_commented(self, node: MappingNode | SequenceNode) -> None:
+        """Rewriting a whole flow collection would drop comments inside it: refuse instead."""
+        text = list(self.text[node.start : node.end])
+        stack: list[Node] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, ScalarNode):
+                # Quoted or plain scalars may hold '#': blank them out before looking.
+                for i in range(current.start - node.start, current.end - node.start):
+                    text[i] = " "
+            elif isinstance(current, MappingNode):
+                for k, v in current.pairs:
+                    stack.extend((k, v))
+            elif isinstance(current, SequenceNode):
+                stack.extend(current.items)
+        if "#" in "".join(text):
+            raise self.fail(
+                "cannot add, remove or reorder entries of this flow collection ({...} or [...]) "
+                "without losing the comments inside it; edit it by hand or make it a block",
+                node,
+            )
 
     def key_of(self, knode: Node) -> str:
         if isinstance(knode, ScalarNode):

@@ -175,3 +175,11 @@ def test_literal_blocks_starting_with_spaces_round_trip_at_any_depth(depth: int)
     wf = Workflow(name="w", tasks=[task])
     text = export_workflow(wf)
     assert to_data(load_workflow(text, name="w")) == to_data(wf)
+
+
+def test_flow_collection_with_comments_is_not_rewritten_silently() -> None:
+    src = "+a: {\n  sh>: x,   # the command\n  retry: 1\n}\n"
+    wf = load_workflow(src)
+    wf.tasks[0].params["added"] = 1
+    with pytest.raises(DigWriteError, match="without losing the comments"):
+        write_workflow(wf)
