@@ -4,21 +4,40 @@ Directories are walked recursively; hidden directories (``.git``, ``.venv``, ``.
 skipped, ``.gitignore`` files are honoured (those of the directories walked and of their
 ancestors up to the repository root), and ``--include`` / ``--exclude`` globs (gitignore
 syntax, relative to the directory given) filter the rest. A file named explicitly is always
-taken, like black and ruff do.
+taken, like black and ruff do. Only regular files (or links to them) are taken: reading a FIFO
+named ``x.dig`` would block forever, so walks skip such entries and naming one is an error.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
-__all__ = ["FileFilter", "discover_files", "find_project_root"]
+__all__ = ["FileFilter", "NotARegularFileError", "discover_files", "find_project_root"]
 
 DEFAULT_EXCLUDES = ("node_modules/", "__pycache__/")
+
+
+class NotARegularFileError(ValueError):
+    """A path given explicitly is neither a directory nor a regular file (a FIFO, a device...)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: not a regular file")
+        self.path = path
+
+
+def _is_regular(path: Path) -> bool:
+    """A regular file, or a link to one; a path that cannot be stat'ed counts as one too (the
+    reader then reports why it cannot be read, rather than the file silently disappearing)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 @dataclass(frozen=True)
@@ -89,8 +108,17 @@ def discover_files(
     paths: Sequence[Path], file_filter: FileFilter | None = None
 ) -> Iterator[tuple[Path, Path]]:
     """``(file, root)`` for every file to process; *root* is the directory argument it came from
-    (a file's own directory when named explicitly). Sorted within each argument; no repeats."""
-    ff = file_filter or FileFilter()
+    (a file's own directory when named explicitly). Sorted within each argument; no repeats.
+
+    Raises :class:`NotARegularFileError` (before yielding anything) for a path given that exists
+    but is neither a directory nor a regular file."""
+    for given in paths:
+        if given.exists() and not given.is_dir() and not _is_regular(given):
+            raise NotARegularFileError(given)
+    return _discover(paths, file_filter or FileFilter())
+
+
+def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Path]]:
     gitignores = _GitIgnores()
     seen: set[Path] = set()
     for given in paths:
@@ -143,6 +171,8 @@ def _walk(
             if not include.match_file(rel) or exclude.match_file(rel):
                 continue
             if ff.gitignore and gitignores.ignored(path.resolve(), False, chain):
+                continue
+            if not _is_regular(path):
                 continue
             found.append(path)
     for path in sorted(found):

@@ -1,0 +1,38 @@
+"""Which paths ``discover_files`` hands out: regular files (or links to them) only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from digrefactor.transforms._files import NotARegularFileError, discover_files
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+
+
+def test_walk_takes_regular_files_and_links_to_them_but_not_fifos(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "real.dig").write_text("+a:\n  sh>: x\n")
+    os.mkfifo(elsewhere / "pipe")
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    (project / "a.dig").write_text("+a:\n  sh>: x\n")
+    (project / "link.dig").symlink_to(elsewhere / "real.dig")
+    os.mkfifo(project / "fifo.dig")
+    os.mkfifo(project / "sub" / "deep.dig")
+    (project / "lfifo.dig").symlink_to(elsewhere / "pipe")
+    found = [p.name for p, _ in discover_files([project])]
+    assert found == ["a.dig", "link.dig"]
+
+
+def test_a_fifo_given_explicitly_is_refused_before_anything_is_yielded(tmp_path: Path) -> None:
+    (tmp_path / "a.dig").write_text("+a:\n  sh>: x\n")
+    os.mkfifo(tmp_path / "x.dig")
+    with pytest.raises(NotARegularFileError, match=r"x\.dig: not a regular file"):
+        discover_files([tmp_path / "a.dig", tmp_path / "x.dig"])
+    # a missing path is still handed on (its reader reports it), a directory is walked
+    missing = tmp_path / "gone.dig"
+    assert [p for p, _ in discover_files([missing, tmp_path])] == [missing, tmp_path / "a.dig"]
