@@ -20,6 +20,7 @@ from digrefactor._errors import (
 from digrefactor.export import export_workflow
 from digrefactor.models import *  # noqa: F403
 from digrefactor.parse import (
+    check_workflow,
     digdag_definition,
     load_project,
     load_workflow,
@@ -90,6 +91,7 @@ __all__ = [
     "__version__",
     "apply_pass",
     "atomic_write",
+    "check_workflow",
     "digdag_definition",
     "export_workflow",
     "iter_task_refs",

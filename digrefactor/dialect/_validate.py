@@ -136,6 +136,8 @@ def validate_workflow(
     problem = check_workflow_name(name) or _task_name_problem("+" + name, top_level=True)
     if problem:
         # The file's name is at fault, not a line of it: point at the start of the file.
+        if path is None:
+            raise DigValidationError(f"invalid workflow name: {problem}")
         raise DigValidationError(
             f"invalid workflow name (from the file name): {problem}", path=path, line=1, column=1
         )

@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from digrefactor._datatree import DataTree, is_include_entry
+from digrefactor._datatree import DataTree, is_include_entry, raw_equal
+from digrefactor._errors import DigError, DigWriteError
+from digrefactor.dialect import resolve_document
 from digrefactor.dialect._scalars import resolve_plain
 from digrefactor.models import Workflow
+from digrefactor.syntax import parse_source
 
 __all__ = ["export_workflow", "render_block", "render_key", "render_scalar"]
 
@@ -239,6 +242,23 @@ def export_workflow(workflow: Workflow, *, indent: int = 4) -> str:
     equals ``to_data(w)`` for every model.
     """
     raw = workflow.to_raw()
+    text = _emit(raw, indent)
+    # Our own output is checked like any write: it must read back as exactly this data.
+    try:
+        back = resolve_document(parse_source(text), None)
+    except DigError as exc:
+        raise DigWriteError(
+            f"cannot write workflow {workflow.name!r} as YAML: the text would not parse "
+            f"({exc.message})"
+        ) from None
+    if not raw_equal(back, raw):
+        raise DigWriteError(
+            f"cannot write workflow {workflow.name!r}: the text would not read back as the model"
+        )
+    return text
+
+
+def _emit(raw: DataTree, indent: int) -> str:
     unit = " " * indent
     out: list[str] = []
     prev_block = False

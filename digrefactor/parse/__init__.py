@@ -2,6 +2,7 @@
 
 from digrefactor.parse._load import (
     SourceLink,
+    check_workflow,
     digdag_definition,
     find_node,
     load_project,
@@ -12,6 +13,7 @@ from digrefactor.parse._load import (
 
 __all__ = [
     "SourceLink",
+    "check_workflow",
     "digdag_definition",
     "find_node",
     "load_project",

@@ -20,6 +20,7 @@ from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc
 
 __all__ = [
     "SourceLink",
+    "check_workflow",
     "digdag_definition",
     "load_project",
     "load_workflow",
@@ -125,6 +126,17 @@ def _resolve_code_includes(value: Any, base: str | None) -> None:
     elif isinstance(value, list):
         for v in value:
             _resolve_code_includes(v, base)
+
+
+def check_workflow(workflow: Workflow) -> None:
+    """Raise :class:`DigValidationError` for anything Digdag would reject in *workflow*.
+
+    The same checks loading a file runs (names, top-level keys, groups, operators, _parallel,
+    _after/_background, schedules), for models built or edited in code.
+    """
+    path = str(workflow.path) if workflow.path is not None else None
+    locate = _locator(workflow._source.doc) if workflow._source is not None else None
+    validate_workflow(to_data(workflow), workflow.name, path=path, locate=locate)
 
 
 def digdag_definition(workflow: Workflow) -> dict[str, Any]:

@@ -93,3 +93,30 @@ def test_a_key_shaped_like_an_internal_include_key_is_just_a_key() -> None:
     loaded = load_workflow(export_workflow(wf), name="w")
     assert to_data(loaded) == to_data(wf)
     assert loaded.tasks[0].params == {key: None, "a": 1}
+
+
+def test_check_workflow_applies_digdags_rules_to_models_built_in_code() -> None:
+    import pytest
+
+    from digrefactor import DigValidationError, ScheduleDaily, ShTask, Workflow, check_workflow
+
+    check_workflow(Workflow(name="ok", tasks=[ShTask(name="t", command="x")]))
+    bad = [
+        (Workflow(name="1w"), "numeric digit"),
+        (Workflow(name="w", tasks=[ShTask(name="bad name", command="x")]), "character ' '"),
+        (Workflow(name="w", timezone="Mars/X"), "unknown timezone"),
+        (Workflow(name="w", schedule=ScheduleDaily("7am")), "hh:mm:ss"),
+    ]
+    for wf, fragment in bad:
+        with pytest.raises(DigValidationError, match=fragment):
+            check_workflow(wf)
+
+
+def test_export_refuses_text_that_would_not_read_back() -> None:
+    import pytest
+
+    from digrefactor import DigWriteError, Workflow, export_workflow
+
+    # libyaml cannot read a simple key longer than 1024 characters.
+    with pytest.raises(DigWriteError, match="would not parse"):
+        export_workflow(Workflow(name="w", export={"k" * 1100: 1}))
