@@ -5,13 +5,16 @@ workflow with ``--per-workflow``) and one per `.dig` file given directly. ``digr
 module.py -o DIR`` runs a module and writes the ``project`` (or ``workflow``) it defines.
 
 Exit codes: 0 everything converted/written; 1 some input did not load (reported as
-``path:line:col: message``, no output for it) or the module failed; 2 usage errors.
+``path:line:col: message``, no output for it) or the module failed; 2 usage errors (a missing
+input path or one that is not a regular file or directory included, checked before anything is
+written).
 """
 
 from __future__ import annotations
 
 import argparse
 import runpy
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -80,7 +83,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # ------------------------------------------------------------------------------------ convert
 
 
+def _path_problem(path: Path, *, directory_ok: bool) -> str | None:
+    """The one-line usage error for a path that cannot be read as input, else None.
+
+    Same wording as ``check``/``scan``/``codemod``; a FIFO or device is refused because reading
+    it would block.
+    """
+    if not path.exists():
+        return f"{path}: no such file or directory"
+    if directory_ok and path.is_dir():
+        return None
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError as err:
+        return f"{path}: {err.strerror or err}"
+    return None if regular else f"{path}: not a regular file"
+
+
 def _convert(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        problem = _path_problem(path, directory_ok=True)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
     fold = not args.no_fold
     jobs: list[tuple[str, Workflow | WorkflowProject]] = []
     problems = 0
@@ -139,6 +164,14 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _load_project(path: Path) -> tuple[WorkflowProject | None, list[DigError]]:
     """The project, or every workflow error in it (a project with errors is not converted)."""
+    # Loading would block reading a FIFO named *.dig: refuse the project before that.
+    blocked = [
+        DigError("not a regular file", path=dig)
+        for dig in sorted(path.glob("*.dig"))
+        if _path_problem(dig, directory_ok=False) is not None
+    ]
+    if blocked:
+        return None, blocked
     try:
         return load_project(path), []
     except DigError as first:
@@ -185,9 +218,10 @@ def _report(err: DigError) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     module: Path = args.module
-    if not module.is_file():
-        print(f"{module}: error: no such file", file=sys.stderr)
-        return EXIT_PROBLEM
+    problem = _path_problem(module, directory_ok=False)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         namespace = runpy.run_path(str(module), run_name="__digrefactor_export__")
     except SyntaxError as err:

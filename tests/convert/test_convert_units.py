@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -249,3 +250,48 @@ def test_cli_usage_and_module_errors(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert _cli("export", str(failing), "-o", str(tmp_path / "out")) == 1
     err = capsys.readouterr().err
     assert "defines no `project`" in err and "RuntimeError: boom" in err
+
+
+def test_cli_missing_paths_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _workflow(tmp_path, "+a:\n  sh>: echo a\n", "good")
+    missing = tmp_path / "nonexistent"
+    out = tmp_path / "py"
+    assert _cli("convert", str(good), str(missing), "-o", str(out)) == 2
+    assert capsys.readouterr().err == f"error: {missing}: no such file or directory\n"
+    assert not out.exists()  # checked before anything is converted or written
+    assert _cli("export", str(tmp_path / "nope.py"), "-o", str(tmp_path / "dig")) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.py'}: no such file or directory\n"
+    assert _cli("export", str(tmp_path), "-o", str(tmp_path / "dig")) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}: not a regular file\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_cli_convert_refuses_a_fifo_instead_of_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "x.dig")
+    proc = subprocess.run(
+        [sys.executable, "-m", "digrefactor", "convert", "x.dig", "-o", "py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert (proc.returncode, proc.stderr) == (2, "error: x.dig: not a regular file\n")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_cli_convert_project_with_a_fifo_reports_it_instead_of_blocking(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    _workflow(tmp_path / "proj", "+a:\n  sh>: echo a\n", "fine")
+    os.mkfifo(tmp_path / "proj" / "x.dig")
+    proc = subprocess.run(
+        [sys.executable, "-m", "digrefactor", "convert", "proj", "-o", "py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0] == "proj/x.dig: not a regular file"
+    assert not (tmp_path / "py").exists()
