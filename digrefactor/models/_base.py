@@ -130,6 +130,14 @@ class DigModel(BaseModel):
         """
         entries = self._entries()
         params = {k: raw_value(v) for k, v in self.params.items()}
+        clash = sorted(set(entries) & set(params))
+        if clash:
+            # Loading never puts a key in both places; code that does would lose one silently.
+            fields = ", ".join(f"{self.__key_to_field__[k]!r}" for k in clash)
+            raise ValueError(
+                f"{type(self).__name__}: key {', '.join(map(repr, clash))} is set both as a "
+                f"field ({fields}) and in params; use set_param() or one of the two"
+            )
         tasks = self._tasks_for_raw() or []
         task_slots = {slot: i for i, (slot, _, _) in enumerate(tasks)}
         order = self._merged_order(entries, params, task_slots)

@@ -135,6 +135,16 @@ class OperatorTask(Task):
         own = [s.data_key for s in specs.values() if s.data_key not in _DIRECTIVE_ORDER]
         return [OPERATOR_SLOT, *own, PARAMS_SLOT, *directive_keys]
 
+    def to_raw(self) -> DataTree:
+        ops = [k for k in self.params if k.endswith(">")]
+        if ops:
+            # A second `x>:` key would make Digdag reject the task; it is never loaded as a param.
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: params hold operator key(s) "
+                f"{', '.join(ops)}; set .operator and .command instead"
+            )
+        return super().to_raw()
+
     def _emit_special(self, key: str, out: DataTree) -> None:
         if key == OPERATOR_SLOT:
             if self.long_form:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pathspec
 
-__all__ = ["ignore_spec", "project_files"]
+__all__ = ["ignore_spec", "project_paths"]
 
 
 def ignore_spec(root: Path, name: str = ".digdagignore") -> pathspec.GitIgnoreSpec | None:
@@ -20,7 +20,7 @@ def ignore_spec(root: Path, name: str = ".digdagignore") -> pathspec.GitIgnoreSp
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def project_files(root: Path) -> Iterator[str]:
+def project_paths(root: Path) -> Iterator[str]:
     """POSIX paths relative to *root* of the files Digdag's CLI would archive, sorted."""
     spec = ignore_spec(root)
     out: list[str] = []

@@ -170,11 +170,11 @@ def load_project(directory: str | Path, *, name: str | None = None) -> WorkflowP
     root = Path(directory)
     if not root.is_dir():
         raise DigError("not a directory", path=str(root))
-    from digrefactor.parse._ignore import project_files
+    from digrefactor.parse._ignore import project_paths
 
     project = WorkflowProject(name=name or root.resolve().name)
     project._path = root
-    for rel in project_files(root):
+    for rel in project_paths(root):
         full = root / rel
         if "/" not in rel and rel.endswith(".dig"):
             project.workflows.append(load_workflow(full))

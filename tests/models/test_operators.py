@@ -255,3 +255,14 @@ def test_rename_param_never_overwrites_an_existing_key() -> None:
     assert task.rename_param("a", "c") is True
     assert task.to_raw() == {"sh>": "echo", "c": 1, "b": 2}
     assert task.rename_param("missing", "d") is False
+
+
+def test_a_key_in_both_a_field_and_params_is_an_error_not_a_silent_loss() -> None:
+    task = ShTask(name="a", command="x", shell=["bash"])
+    task.params["shell"] = ["zsh"]
+    with pytest.raises(ValueError, match="set both as a field"):
+        task.to_raw()
+    task = ShTask(name="a", command="x")
+    task.params["sh>"] = "y"
+    with pytest.raises(ValueError, match="operator key"):
+        task.to_raw()
