@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from digrefactor._errors import DigError
 from digrefactor.dialect import load_raw_text, resolve_plain
 from digrefactor.dialect._validate import (
     SCHEDULE_MODIFIERS,
+    _task_name_problem,
     check_workflow_name,
     schedule_format_problem,
     valid_timezone,
@@ -35,6 +37,7 @@ from digrefactor.models import (
     build_task,
 )
 from digrefactor.models._schedule import SCHEDULE_CLASSES
+from digrefactor.parse import load_workflow
 from digrefactor.transforms._api import CodemodPass, PassContext, PassUsageError
 from digrefactor.transforms._params import (
     NotAMapping,
@@ -82,7 +85,6 @@ __all__ = [
 #: Operators that copy ``_parallel`` onto the tasks they generate (spec §2.4).
 LOOP_OPERATORS = frozenset({"loop", "for_each", "for_range", "td_for_each"})
 _OPERATOR_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_TASK_NAME_CHARS = re.compile(r"^[A-Za-z0-9_\-=\[\]{}%&@,.^`]+$")
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -935,11 +937,10 @@ class RenameTask(CodemodPass):
 
     def __init__(self, old: str, new: str) -> None:
         new_short = new[1:] if new.startswith("+") else new
-        if not new_short or not _TASK_NAME_CHARS.match(new_short) or "^" in new_short:
-            raise PassUsageError(
-                f"rename-task: {new!r} is not a valid task name (letters, digits and _-=[]{{}}"
-                "%&@,.` only)"
-            )
+        # Digdag's own rule (a renamed task may be a top-level one, so no `^` either).
+        problem = _task_name_problem("+" + new_short, top_level=True)
+        if problem is not None:
+            raise PassUsageError(f"rename-task: {new!r} is not a valid task name: {problem}")
         self.old = old
         self.new = new_short
 
@@ -1020,17 +1021,80 @@ class RenameWorkflow(CodemodPass):
     def from_args(cls, args: argparse.Namespace) -> RenameWorkflow:
         return cls(args.old, args.new)
 
+    #: Set by :meth:`prepare` when the rename cannot be done safely: every file the run would
+    #: change then fails with this message instead (exit code 1, nothing written).
+    refusal: str | None = None
+
     def prepare(self, files: list[tuple[Path, Path]]) -> None:
+        """Refuse overwriting ``NEW.dig``; refuse the whole rename when it could not be complete.
+
+        Every ``.dig`` file of the project directories (hidden ones aside, *whatever* the
+        include/exclude/.gitignore filters say) is scanned as raw text for ``call>`` /
+        ``require>`` / ``_command`` values naming OLD. Such a file, or an ``OLD.dig``, that is
+        left out of this run or does not load would keep pointing at OLD after the rename, so
+        then nothing is renamed or rewritten: each file the run would change fails instead.
+        """
         for path, _ in files:
             if path.name == f"{self.old}.dig":
                 target = path.with_name(f"{self.new}.dig")
                 if target.exists():
                     raise PassUsageError(f"rename-workflow: {target} already exists")
+        in_run = {path.resolve() for path, _ in files}
+        problems: list[str] = []
+        roots = {root.resolve(): root for _, root in files}  # walked as given: paths as shown
+        seen: set[Path] = set()
+        for root in roots.values():
+            for path in _project_dig_files(root):
+                key = path.resolve()
+                if key in seen:
+                    continue
+                seen.add(key)
+                if path.name != f"{self.old}.dig" and not self._may_reference(path):
+                    continue
+                what = str(path)
+                if path.name != f"{self.old}.dig":
+                    what += f" may reference {self.old} but"
+                if key not in in_run:
+                    problems.append(
+                        f"{what} is left out of this run (--include/--exclude/.gitignore)"
+                    )
+                    continue
+                try:
+                    load_workflow(path)
+                except DigError as exc:
+                    problems.append(f"{what} does not load ({exc.message})")
+        self.refusal = (
+            f"rename-workflow {self.old} -> {self.new} refused, nothing renamed or rewritten: "
+            + "; ".join(problems)
+            if problems
+            else None
+        )
+
+    def _may_reference(self, path: Path) -> bool:
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return True  # cannot tell: assume it does
+        for match in _REFERENCE_VALUE.finditer(text):
+            value = match.group("value").strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1].strip()
+            last = value.rpartition("/")[2]
+            if last in (self.old, f"{self.old}.dig"):
+                return True
+        return False
 
     def __call__(self, workflow: Workflow, ctx: PassContext) -> None:
+        if self._rename(workflow, ctx) and self.refusal is not None:
+            raise DigError(self.refusal, path=ctx.path)
+
+    def _rename(self, workflow: Workflow, ctx: PassContext) -> bool:
+        """Rename the file and rewrite references in the model; whether anything changed."""
+        changed = False
         if ctx.path.name == f"{self.old}.dig":
             ctx.rename_file(ctx.path.with_name(f"{self.new}.dig"))
             workflow.name = self.new
+            changed = True
         root = ctx.root.resolve()
         here = ctx.path.parent.resolve()
         for ref in iter_task_refs(workflow):
@@ -1050,12 +1114,41 @@ class RenameWorkflow(CodemodPass):
                     continue
                 new_last = self.new + (".dig" if last.endswith(".dig") else "")
                 task.command = f"{head}/{new_last}" if head else new_last
+                changed = True
             elif task.operator == "require" and task.command == self.old:
                 if task.get_param("project_name") is not None or (
                     task.get_param("project_id") is not None
                 ):
                     continue
                 task.command = self.new
+                changed = True
+        return changed
+
+
+#: ``call>: x`` / ``require>: x`` / ``_command: x`` as a key (block or flow style, not in a
+#: comment line), the value up to the end of the line, a comment, or a flow separator.
+_REFERENCE_VALUE = re.compile(
+    r"""(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)['"]?(?:call>|require>|_command)['"]?[ \t]*:[ \t]*"""
+    r"""(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s#,}\]]+)""",
+    re.MULTILINE,
+)
+
+
+def _project_dig_files(root: Path) -> Iterator[Path]:
+    """Every regular ``*.dig`` file under *root*, hidden files and directories aside."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.endswith(".dig") and not name.startswith(".") and _is_regular(path):
+                yield path
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 # --------------------------------------------------------------------------- command text
