@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from digrefactor._datatree import Include, is_include_key
-from digrefactor._errors import DigWriteError
+from digrefactor._errors import DigError, DigWriteError
 from digrefactor.export import export_workflow, render_block
 from digrefactor.models import Workflow, WorkflowProject
+from digrefactor.write import atomic_write, verify_workflow_file
 
 __all__ = ["write_dig_files"]
 
@@ -18,7 +20,13 @@ def write_dig_files(workflow_or_project: Workflow | WorkflowProject, out_dir: Pa
     """Write ``<name>.dig`` for every workflow (``export_workflow``) and every included file.
 
     Include paths are resolved like Digdag does, relative to the including file, and must stay
-    inside *out_dir*. Returns the paths written, workflows first.
+    inside *out_dir*. Every file is first written to a scratch copy of the output tree, where
+    each workflow is loaded back (Digdag's validation, includes resolved) and must mean exactly
+    what its model means; only then are the files put in place, each atomically, and files that
+    already hold the same content are left alone (new files get the usual umask permissions,
+    replaced ones keep theirs). On a failed check nothing is written (:class:`DigWriteError`).
+
+    Returns the paths of all the files (written or already up to date), workflows first.
     """
     if isinstance(workflow_or_project, WorkflowProject):
         workflows = list(workflow_or_project.workflows)
@@ -33,10 +41,34 @@ def write_dig_files(workflow_or_project: Workflow | WorkflowProject, out_dir: Pa
         _put(texts, root / f"{name}.dig", export_workflow(wf))
     for wf in workflows:
         _collect_includes(wf.to_raw(), root, root, texts)
-    for path, text in texts.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="digrefactor-export-") as scratch:
+        stage = Path(scratch)
+        staged = {path: stage / path.relative_to(root) for path in texts}
+        for path, text in texts.items():
+            staged[path].parent.mkdir(parents=True, exist_ok=True)
+            # open() honours the umask: the staged file's mode is the one a new file should get
+            staged[path].write_bytes(text.encode("utf-8"))
+        for wf in workflows:
+            path = root / f"{wf.name}.dig"
+            try:
+                verify_workflow_file(texts[path], wf, staged[path])
+            except DigError as exc:
+                raise _located(exc, stage, root) from None
+        for path, text in texts.items():
+            data = text.encode("utf-8")
+            if path.is_file() and path.read_bytes() == data:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data, like=None if path.exists() else staged[path])
     return list(texts)
+
+
+def _located(exc: DigError, stage: Path, root: Path) -> DigWriteError:
+    """*exc* as a write error pointing into *root* rather than the scratch copy."""
+    where = exc.path
+    if where is not None and (where == str(stage) or where.startswith(str(stage) + os.sep)):
+        where = str(root) + where[len(str(stage)) :]
+    return DigWriteError(exc.message, path=where, line=exc.line, column=exc.column)
 
 
 def _put(texts: dict[Path, str], path: Path, text: str) -> None:
