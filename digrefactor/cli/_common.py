@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digrefactor.transforms import FileFilter, discover_files
+from digrefactor.transforms._files import NotARegularFileError
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -143,7 +144,10 @@ def resolve_files(
     ff = FileFilter(
         include=include, exclude=exclude, gitignore=config.gitignore and not args.no_gitignore
     )
-    return list(discover_files(paths, ff))
+    try:
+        return list(discover_files(paths, ff))
+    except NotARegularFileError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def jobs_value(args: argparse.Namespace, config: Config) -> int:

@@ -8,6 +8,7 @@ excepted), merge keys and aliases expanded, then Jackson's conversion to a JSON 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,11 @@ class _FileIncludes:
         cached = self.cache.get(target)
         if cached is None:
             try:
+                if not stat.S_ISREG(os.stat(target).st_mode):
+                    raise DigIncludeError(
+                        f"included file is not a regular file: {path}",
+                        **where,  # type: ignore[arg-type]
+                    )
                 data = Path(target).read_bytes()
             except FileNotFoundError:
                 raise DigIncludeError(
@@ -292,6 +298,8 @@ def load_raw_text(text: str, path: str | None = None) -> tuple[SourceDoc, DataTr
 def load_raw_file(path: str | Path) -> tuple[SourceDoc, DataTree]:
     p = str(path)
     try:
+        if not stat.S_ISREG(os.stat(p).st_mode):
+            raise DigError("not a regular file", path=p)
         data = Path(p).read_bytes()
     except FileNotFoundError:
         raise DigError("file not found", path=p) from None

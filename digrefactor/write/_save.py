@@ -44,7 +44,10 @@ def atomic_write(path: str | Path, text: str | bytes, *, like: str | Path | None
     try:
         mode: int | None = Path(like if like is not None else target).stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = None
+        # A new file gets what open() would give it (0666 less the umask), not mkstemp's 0600.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -52,11 +52,6 @@ def test_a_fifo_named_on_the_command_line_is_a_usage_error(
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/_common.py resolve_files does not yet turn NotARegularFileError into a "
-    "UsageError, so the line reads 'error: internal error: NotARegularFileError: ...'",
-)
 def test_a_fifo_named_on_the_command_line_gets_one_clean_line(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "x.dig")
     proc = _run(["check", "x.dig"], tmp_path)

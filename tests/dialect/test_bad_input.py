@@ -151,3 +151,13 @@ def test_bom_is_tolerated(tmp_path: Path) -> None:
     f = tmp_path / "wf.dig"
     f.write_bytes("\ufeff+t:\n  sh>: x\n".encode())
     assert load_workflow(f).tasks[0].command == "x"  # type: ignore[union-attr]
+
+
+def test_an_include_of_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.dig")
+    f = tmp_path / "wf.dig"
+    f.write_text("!include : pipe.dig\n")
+    with pytest.raises(DigIncludeError, match="not a regular file"):
+        load_workflow(f)

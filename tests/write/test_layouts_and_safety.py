@@ -183,3 +183,12 @@ def test_flow_collection_with_comments_is_not_rewritten_silently() -> None:
     wf.tasks[0].params["added"] = 1
     with pytest.raises(DigWriteError, match="without losing the comments"):
         write_workflow(wf)
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.dig", "+t:\n  sh>: x\n")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.dig").stat().st_mode) == 0o644
