@@ -425,6 +425,12 @@ def timed(cmd: list[str] | str, shell: bool = False) -> tuple[float, float]:
     return dt, rss_kb / 1024
 
 
+def ours_cmd(*args: str, tree: Path) -> list[str]:
+    """The digrefactor CLI as the benchmark runs it: 2 worker processes, quiet."""
+    python = str(ROOT / ".venv" / "bin" / "python")
+    return [python, "-m", "digrefactor", "codemod", *args, "-j", "2", "-q", str(tree)]
+
+
 def bench_codemods(n_files: int, skip_yq: bool) -> None:
     python = str(ROOT / ".venv" / "bin" / "python")
     work = Path(tempfile.mkdtemp(prefix="digrefactor-bench-"))
@@ -445,38 +451,8 @@ def bench_codemods(n_files: int, skip_yq: bool) -> None:
             shutil.rmtree(tree)
 
         def ours(tree: Path) -> tuple[float, float]:
-            t1, m1 = timed(
-                [
-                    python,
-                    "-m",
-                    "digrefactor",
-                    "codemod",
-                    "rename-operator",
-                    "--from",
-                    "td",
-                    "--to",
-                    "td_run",
-                    "-j",
-                    "2",
-                    "-q",
-                    str(tree),
-                ]
-            )
-            t2, m2 = timed(
-                [
-                    python,
-                    "-m",
-                    "digrefactor",
-                    "codemod",
-                    "shift-schedule",
-                    "--by",
-                    "+1h",
-                    "-j",
-                    "2",
-                    "-q",
-                    str(tree),
-                ]
-            )
+            t1, m1 = timed(ours_cmd("rename-operator", "--from", "td", "--to", "td_run", tree=tree))
+            t2, m2 = timed(ours_cmd("shift-schedule", "--by", "+1h", tree=tree))
             return t1 + t2, max(m1, m2)
 
         run_tool("digrefactor codemod -j 2", ours)
@@ -519,23 +495,7 @@ def bench_codemods(n_files: int, skip_yq: bool) -> None:
         for n in (n_files // 4, n_files // 2, n_files):
             sub = work / f"lin{n}"
             count = replicate(sub, n)
-            dt, rss = timed(
-                [
-                    python,
-                    "-m",
-                    "digrefactor",
-                    "codemod",
-                    "rename-operator",
-                    "--from",
-                    "td",
-                    "--to",
-                    "td_run",
-                    "-j",
-                    "2",
-                    "-q",
-                    str(sub),
-                ]
-            )
+            dt, rss = timed(ours_cmd("rename-operator", "--from", "td", "--to", "td_run", tree=sub))
             lin.append([count, f"{dt:.1f}", f"{dt / count * 1000:.2f}", f"{rss:.0f}"])
             shutil.rmtree(sub)
         table(
