@@ -18,17 +18,19 @@ __all__ = ["atomic_write", "project_files", "save_project", "save_workflow", "wr
 # save_workflow / save_project verify with verify_workflow_file before every write.
 
 
-def write_workflow(workflow: Workflow) -> str:
+def write_workflow(workflow: Workflow, *, verify: bool = True) -> str:
     """The workflow's `.dig` text.
 
     A loaded workflow returns its file's original text when unedited, and otherwise the
     original changed only where the edit requires (verified by re-reading). A workflow built
-    in code is exported fresh with :func:`export_workflow`.
+    in code is exported fresh with :func:`export_workflow`. ``verify=False`` is only for
+    callers that check the text themselves with :func:`verify_workflow_file` (a stricter check;
+    the codemod runner does) and would otherwise parse it twice.
     """
     link = workflow._source
     if link is None:
         return export_workflow(workflow)
-    return rewrite_text(link.doc, workflow.to_raw())
+    return rewrite_text(link.doc, workflow.to_raw(), verify=verify)
 
 
 def atomic_write(path: str | Path, text: str | bytes, *, like: str | Path | None = None) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor.dialect import expand_includes, load_raw_text, validate_workflow
 from digrefactor.models import Workflow
-from digrefactor.parse import load_workflow, to_data
+from digrefactor.parse import to_data
+from digrefactor.parse._load import _locator
 
 __all__ = ["verify_workflow_file"]
 
@@ -30,8 +32,12 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
             line=exc.line,
             column=exc.column,
         ) from None
+    spath = str(where) if where is not None else None
     try:
-        reloaded = load_workflow(text, name=workflow.name, path=where)
+        # What load_workflow does, minus building models: read, expand, Digdag's checks.
+        doc, raw = load_raw_text(text, spath)
+        data = expand_includes(raw)
+        validate_workflow(data, workflow.name, path=spath, locate=_locator(doc))
     except DigError as exc:
         raise DigWriteError(
             f"the new text would not load ({exc.message}); the file was left unchanged",
@@ -39,7 +45,9 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
             line=exc.line,
             column=exc.column,
         ) from None
-    if not raw_equal(to_data(reloaded), expected):
+    except ValueError as exc:  # an include that cannot be expanded without a path
+        raise DigWriteError(f"the new text would not load ({exc})", path=where) from None
+    if not raw_equal(data, expected):
         raise DigWriteError(
             "the new text does not mean what the edited workflow means; "
             "the file was left unchanged",
