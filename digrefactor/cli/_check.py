@@ -7,13 +7,17 @@ Text output is one ``path:line:col: message`` per problem (pre-commit and editor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from digrefactor._errors import DigError
+from digrefactor._datatree import Include
+from digrefactor._errors import DigError, DigValidationError
 from digrefactor.cli._common import (
     EXIT_FOUND,
     EXIT_OK,
@@ -25,6 +29,7 @@ from digrefactor.cli._common import (
     load_config,
     resolve_files,
 )
+from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
 
@@ -36,13 +41,36 @@ class Loaded:
     path: Path
     workflow: Workflow | None
     error: DigError | None
+    #: Real paths of the files this file includes (directly or through other includes).
+    includes: frozenset[str] = frozenset()
+
+
+def _included_paths(value: Any, out: set[str]) -> None:
+    if isinstance(value, Include):
+        if value.resolved_path:
+            out.add(os.path.realpath(value.resolved_path))
+        _included_paths(value.data, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _included_paths(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _included_paths(v, out)
 
 
 def load_all(files: list[tuple[Path, Path]]) -> Iterator[Loaded]:
     """Load each file on its own (its directory as the project); never raises for bad input."""
     for path, _ in files:
+        includes: set[str] = set()
         try:
-            yield Loaded(path, load_workflow(path), None)
+            wf = load_workflow(path)
+            _included_paths(wf.to_raw(), includes)
+            yield Loaded(path, wf, None, frozenset(includes))
+        except DigValidationError as exc:
+            # Valid YAML that is not a valid workflow may still include fragments.
+            with contextlib.suppress(DigError):
+                _included_paths(load_raw_file(path)[1], includes)
+            yield Loaded(path, None, exc.with_path(path), frozenset(includes))
         except DigError as exc:
             yield Loaded(path, None, exc.with_path(path))
         except Exception as exc:  # a bug below us: still one located line
@@ -87,16 +115,32 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     problems: list[DigError] = []
     warnings: list[DigError] = []
+    # A file another checked file includes is a fragment, not a workflow: its YAML must be
+    # sound, but workflow rules (top-level keys, names) do not apply to it.
+    maybe_fragments: list[Loaded] = []
+    included: set[str] = set()
     for loaded in load_all(files):
-        if loaded.error is not None:
+        included |= loaded.includes
+        if isinstance(loaded.error, DigValidationError):
+            maybe_fragments.append(loaded)
+        elif loaded.error is not None:
             problems.append(loaded.error)
-            if args.format == "text":
-                print(str(loaded.error))
         elif loaded.workflow is not None:
-            for warning in source_warnings(loaded.workflow):
-                warnings.append(warning)
-                if args.format == "text":
-                    print(f"{warning.location}: warning: {warning.message}")
+            warnings.extend(source_warnings(loaded.workflow))
+    fragments = 0
+    for loaded in maybe_fragments:
+        if os.path.realpath(loaded.path) in included:
+            fragments += 1
+        elif loaded.error is not None:
+            problems.append(loaded.error)
+    problems.sort(key=lambda e: (e.path or "", e.line or 0, e.column or 0))
+    if args.format == "text":
+        for e in sorted(
+            [(e, "") for e in problems] + [(w, "warning: ") for w in warnings],
+            key=lambda pair: (pair[0].path or "", pair[0].line or 0, pair[0].column or 0),
+        ):
+            err, label = e
+            print(f"{err.location}: {label}{err.message}")
     if args.format == "json":
         json.dump(
             [
@@ -120,6 +164,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(
             f"{n} file{'s' if n != 1 else ''} checked: "
             f"{len(problems)} with problems, {n - len(problems)} ok"
+            + (f" ({fragments} of them !include fragments)" if fragments else "")
             + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""),
             file=sys.stderr,
         )

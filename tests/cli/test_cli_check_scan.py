@@ -189,3 +189,25 @@ def test_check_warns_about_mixed_line_endings_without_failing(
     assert main(["check", "--format", "json", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(r["severity"], r["line"]) for r in report] == [("warning", 3)]
+
+
+def test_check_judges_included_fragments_as_yaml_not_as_workflows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config").mkdir()
+    # A fragment of parameters: not a valid workflow on its own (plain top-level keys).
+    (tmp_path / "config" / "params.dig").write_text("td:\n  database: sales\nlimit: 10\n")
+    (tmp_path / "main.dig").write_text("_export:\n  !include : config/params.dig\n+t:\n  sh>: x\n")
+    # The same content nobody includes is reported: it is meant to be a workflow.
+    (tmp_path / "stray.dig").write_text("td:\n  database: sales\n")
+    assert main(["check", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "params.dig" not in out
+    assert f"{tmp_path / 'stray.dig'}:1:1: Workflow 'stray' includes unknown keys: [td]" in out
+    assert "3 files checked: 1 with problems, 2 ok (1 of them !include fragments)" in err
+    # A fragment with broken YAML is still a problem.
+    (tmp_path / "config" / "params.dig").write_text("td: [unclosed\n")
+    assert main(["check", str(tmp_path)]) == 1
+    out, _ = capsys.readouterr()
+    # Reported at the fragment's own line (both as itself and as main.dig's include).
+    assert f"{tmp_path / 'config' / 'params.dig'}:2:1: did not find expected" in out
