@@ -33,7 +33,7 @@ from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
 
-__all__ = ["add_check_parser", "load_all"]
+__all__ = ["FragmentFilter", "add_check_parser", "load_all"]
 
 
 @dataclass
@@ -81,6 +81,36 @@ def load_all(files: list[tuple[Path, Path]]) -> Iterator[Loaded]:
             )
 
 
+class FragmentFilter:
+    """Decides which rejected files are ``!include`` fragments of other checked files.
+
+    Feed every :class:`Loaded` to :meth:`see` (it returns the error to report now, if any);
+    :meth:`finish` returns the held-back errors of files nobody includes, and the number of
+    fragments. Only workflow-rule errors wait: a fragment's YAML must still be sound.
+    """
+
+    def __init__(self) -> None:
+        self.included: set[str] = set()
+        self.pending: list[Loaded] = []
+
+    def see(self, loaded: Loaded) -> DigError | None:
+        self.included |= loaded.includes
+        if isinstance(loaded.error, DigValidationError):
+            self.pending.append(loaded)
+            return None
+        return loaded.error
+
+    def finish(self) -> tuple[list[DigError], int]:
+        errors: list[DigError] = []
+        fragments = 0
+        for loaded in self.pending:
+            if os.path.realpath(loaded.path) in self.included:
+                fragments += 1
+            elif loaded.error is not None:
+                errors.append(loaded.error)
+        return errors, fragments
+
+
 def source_warnings(workflow: Workflow) -> Iterator[DigError]:
     """Things Digdag accepts but a team wants to hear about (e.g. mixed line endings)."""
     link = workflow._source
@@ -117,22 +147,15 @@ def run_check(args: argparse.Namespace) -> int:
     warnings: list[DigError] = []
     # A file another checked file includes is a fragment, not a workflow: its YAML must be
     # sound, but workflow rules (top-level keys, names) do not apply to it.
-    maybe_fragments: list[Loaded] = []
-    included: set[str] = set()
+    fragment_filter = FragmentFilter()
     for loaded in load_all(files):
-        included |= loaded.includes
-        if isinstance(loaded.error, DigValidationError):
-            maybe_fragments.append(loaded)
-        elif loaded.error is not None:
-            problems.append(loaded.error)
+        problem = fragment_filter.see(loaded)
+        if problem is not None:
+            problems.append(problem)
         elif loaded.workflow is not None:
             warnings.extend(source_warnings(loaded.workflow))
-    fragments = 0
-    for loaded in maybe_fragments:
-        if os.path.realpath(loaded.path) in included:
-            fragments += 1
-        elif loaded.error is not None:
-            problems.append(loaded.error)
+    held, fragments = fragment_filter.finish()
+    problems.extend(held)
     problems.sort(key=lambda e: (e.path or "", e.line or 0, e.column or 0))
     if args.format == "text":
         for e in sorted(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digrefactor.cli._check import load_all
+from digrefactor.cli._check import FragmentFilter, load_all
 from digrefactor.cli._common import (
     EXIT_FOUND,
     EXIT_OK,
@@ -88,11 +88,15 @@ def run_scan(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     rows: list[FileSummary] = []
     errors = []
+    fragment_filter = FragmentFilter()
     for loaded in load_all(files):
+        problem = fragment_filter.see(loaded)
         if loaded.workflow is not None:
             rows.append(summarize(loaded.path, loaded.workflow))
-        elif loaded.error is not None:
-            errors.append(loaded.error)
+        elif problem is not None:
+            errors.append(problem)
+    held, fragments = fragment_filter.finish()
+    errors.extend(held)
     total_ops: Counter[str] = Counter()
     for row in rows:
         total_ops.update(row.operators)
@@ -112,6 +116,7 @@ def run_scan(args: argparse.Namespace) -> int:
                     "tasks": total_tasks,
                     "scheduled": scheduled,
                     "failed": len(errors),
+                    "fragments": fragments,
                     "operators": dict(total_ops.most_common()),
                 },
             },
@@ -143,7 +148,8 @@ def run_scan(args: argparse.Namespace) -> int:
     print(file=out)
     print(
         f"{len(files)} files: {len(rows)} workflows, {total_tasks} tasks, "
-        f"{scheduled} scheduled, {len(errors)} failed to load",
+        f"{scheduled} scheduled, {len(errors)} failed to load"
+        + (f", {fragments} !include fragments" if fragments else ""),
         file=out,
     )
     if total_ops:

@@ -211,3 +211,15 @@ def test_check_judges_included_fragments_as_yaml_not_as_workflows(
     out, _ = capsys.readouterr()
     # Reported at the fragment's own line (both as itself and as main.dig's include).
     assert f"{tmp_path / 'config' / 'params.dig'}:2:1: did not find expected" in out
+
+
+def test_scan_counts_included_fragments_instead_of_failing_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "params.dig").write_text("td:\n  database: sales\n")
+    (tmp_path / "main.dig").write_text("_export:\n  !include : params.dig\n+t:\n  sh>: x\n")
+    assert main(["scan", str(tmp_path)]) == 0
+    out, _ = capsys.readouterr()
+    assert (
+        "2 files: 1 workflows, 1 tasks, 0 scheduled, 0 failed to load, 1 !include fragments" in out
+    )
