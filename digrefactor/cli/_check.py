@@ -29,6 +29,7 @@ from digrefactor.cli._common import (
     load_config,
     resolve_files,
 )
+from digrefactor.cli._progress import ProgressBar
 from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
@@ -148,12 +149,15 @@ def run_check(args: argparse.Namespace) -> int:
     # A file another checked file includes is a fragment, not a workflow: its YAML must be
     # sound, but workflow rules (top-level keys, names) do not apply to it.
     fragment_filter = FragmentFilter()
+    bar = ProgressBar(len(files), enabled=sys.stderr.isatty() and not args.quiet)
     for loaded in load_all(files):
         problem = fragment_filter.see(loaded)
         if problem is not None:
             problems.append(problem)
         elif loaded.workflow is not None:
             warnings.extend(source_warnings(loaded.workflow))
+        bar.tick(f"problems {len(problems)}")
+    bar.close()
     held, fragments = fragment_filter.finish()
     problems.extend(held)
     problems.sort(key=lambda e: (e.path or "", e.line or 0, e.column or 0))

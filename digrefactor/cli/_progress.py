@@ -9,7 +9,7 @@ from typing import TextIO
 
 from digrefactor.transforms import Changed, Failed, FileResult, Skipped, Unchanged
 
-__all__ = ["Counts", "Reporter"]
+__all__ = ["Counts", "ProgressBar", "Reporter", "bar_line"]
 
 
 @dataclass
@@ -30,6 +30,41 @@ class Counts:
             self.skipped += 1
         else:
             self.failed += 1
+
+
+def bar_line(done: int, total: int, elapsed: float, detail: str) -> str:
+    """One redrawn terminal line: bar, counts, what so far, ETA."""
+    width = 24
+    filled = int(width * (done / total if total else 1.0))
+    eta = elapsed / done * (total - done) if done else 0.0
+    bar = "#" * filled + "." * (width - filled)
+    return f"\r\x1b[K[{bar}] {done}/{total}  {detail}  ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+
+
+@dataclass
+class ProgressBar:
+    """A bar for runs that print nothing per file (check, scan): shown only on a terminal."""
+
+    total: int
+    enabled: bool = False
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    done: int = 0
+    _start: float = field(default_factory=time.monotonic)
+    _last_draw: float = 0.0
+
+    def tick(self, detail: str = "") -> None:
+        self.done += 1
+        now = time.monotonic()
+        if not self.enabled or (now - self._last_draw < 0.1 and self.done < self.total):
+            return
+        self._last_draw = now
+        self.stream.write(bar_line(self.done, self.total, now - self._start, detail))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._last_draw:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def _plural(n: int, word: str) -> str:
@@ -98,17 +133,10 @@ class Reporter:
             return
         self._last_draw = now
         c = self.counts
-        width = 24
-        done = c.scanned / self.total if self.total else 1.0
-        filled = int(width * done)
-        elapsed = now - self._start
-        eta = elapsed / c.scanned * (self.total - c.scanned) if c.scanned else 0.0
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(
-            f"\r\x1b[K[{bar}] {c.scanned}/{self.total}  changed {c.changed}  "
-            f"unchanged {c.unchanged}  skipped {c.skipped}  failed {c.failed}  "
-            f"ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+        detail = (
+            f"changed {c.changed}  unchanged {c.unchanged}  skipped {c.skipped}  failed {c.failed}"
         )
+        self.stream.write(bar_line(c.scanned, self.total, now - self._start, detail))
         self.stream.flush()
         self._bar_shown = True
 

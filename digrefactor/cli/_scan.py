@@ -26,6 +26,7 @@ from digrefactor.cli._common import (
     load_config,
     resolve_files,
 )
+from digrefactor.cli._progress import ProgressBar
 from digrefactor.models import OperatorTask, Workflow, walk_tasks
 
 __all__ = ["add_scan_parser", "summarize"]
@@ -89,12 +90,15 @@ def run_scan(args: argparse.Namespace) -> int:
     rows: list[FileSummary] = []
     errors = []
     fragment_filter = FragmentFilter()
+    bar = ProgressBar(len(files), enabled=sys.stderr.isatty() and not args.quiet)
     for loaded in load_all(files):
         problem = fragment_filter.see(loaded)
         if loaded.workflow is not None:
             rows.append(summarize(loaded.path, loaded.workflow))
         elif problem is not None:
             errors.append(problem)
+        bar.tick(f"workflows {len(rows)}  failed {len(errors)}")
+    bar.close()
     held, fragments = fragment_filter.finish()
     errors.extend(held)
     total_ops: Counter[str] = Counter()
