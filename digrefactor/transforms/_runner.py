@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigWriteError
-from digrefactor.parse import load_workflow
+from digrefactor.parse import load_workflow, to_data
 from digrefactor.transforms._api import (
     Changed,
     Failed,
@@ -170,6 +171,9 @@ def _edit(
     options: Mapping[str, Any],
 ) -> tuple[FileResult, str]:
     ctx = PassContext(path=path, root=root, options=dict(options))
+    # With includes, an edit can land on a key an !include overrides: remember what Digdag
+    # sees now, to say so when the text changes but that does not.
+    seen_before = _digdag_view(wf) if "!include" in text else None
     try:
         pass_(wf, ctx)
     except SkipFile as skip:
@@ -214,8 +218,20 @@ def _edit(
         )
     if new_text == text and not renamed:
         return Unchanged(path, warnings), text
+    if seen_before is not None and raw_equal(_digdag_view(wf), seen_before):
+        warnings += (
+            "the edit changes the file but not what Digdag runs: an !include overrides the "
+            "edited keys (edit the included file instead)",
+        )
     diff = unified_diff(text, new_text, path, new_path)
     return Changed(path, diff, warnings, new_path if renamed else None), new_text
+
+
+def _digdag_view(wf: Any) -> Any:
+    try:
+        return to_data(wf)
+    except DigError:
+        return None
 
 
 def _pass_name(pass_: Pass) -> str:

@@ -20,7 +20,9 @@ from digrefactor.transforms import (
     PassUsageError,
     RenameOperator,
     RenameWorkflow,
+    SetParam,
     Skipped,
+    TaskSelector,
     Unchanged,
     _runner,
     discover_files,
@@ -246,3 +248,15 @@ def test_rename_workflow_refuses_to_overwrite(tmp_path: Path) -> None:
     write(tmp_path / "b.dig", "+b:\n  sh>: echo\n")
     with pytest.raises(PassUsageError, match="already exists"):
         RenameWorkflow("a", "b").prepare(list(discover_files([tmp_path])))
+
+
+def test_an_edit_an_include_overrides_is_made_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "p.dig").write_text("engine: presto\n")
+    f = write(tmp_path / "main.dig", "+a:\n  td>: q.sql\n  engine: hive\n  !include : p.dig\n")
+    result = run_file(f, SetParam("engine", "spark", TaskSelector(operators=("td",))))
+    assert isinstance(result, Changed)
+    assert any("an !include overrides" in w for w in result.warnings)
+    # An edit that does change what Digdag runs gets no such warning.
+    result = run_file(f, SetParam("database", "db1", TaskSelector(operators=("td",))))
+    assert isinstance(result, Changed)
+    assert not any("!include" in w for w in result.warnings)
