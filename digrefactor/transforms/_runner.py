@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import multiprocessing
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from digrefactor._datatree import raw_equal
-from digrefactor._errors import DigError, DigWriteError
+from digrefactor._errors import DigError, DigValidationError, DigWriteError
 from digrefactor.parse import load_workflow, to_data
 from digrefactor.transforms._api import (
     Changed,
@@ -332,6 +333,50 @@ def run_files(
     The pass (or the :class:`PassRef` to rebuild it) must be picklable for ``jobs > 1``.
     """
     items = list(files)
+    fragments = _included_by(path for path, _ in items)
+    for result in _run(items, pass_, options=options, write=write, jobs=jobs):
+        if (
+            isinstance(result, Failed)
+            and isinstance(result.error, DigValidationError)
+            and os.path.realpath(result.path) in fragments
+        ):
+            # Valid YAML that another file here includes: a fragment, not a workflow.
+            yield Skipped(result.path, "an !include fragment of another file, not a workflow")
+        else:
+            yield result
+
+
+_INCLUDE_LINE = re.compile(
+    r"""^\s*!include\s+:\s*(?:'([^']*)'|"([^"]*)"|([^#\s][^#]*?))\s*(?:#.*)?$"""
+)
+
+
+def _included_by(paths: Iterable[Path]) -> set[str]:
+    """Real paths of the files that the given files name in `!include : path` lines."""
+    out: set[str] = set()
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "!include" not in text:
+            continue
+        for line in text.splitlines():
+            m = _INCLUDE_LINE.match(line)
+            if m:
+                target = m.group(1) or m.group(2) or m.group(3) or ""
+                out.add(os.path.realpath(path.parent / target))
+    return out
+
+
+def _run(
+    items: list[tuple[Path, Path]],
+    pass_: Pass | PassRef,
+    *,
+    options: Mapping[str, Any] | None,
+    write: bool,
+    jobs: int | None,
+) -> Iterator[FileResult]:
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
     jobs = min(jobs, len(items))

@@ -260,3 +260,25 @@ def test_an_edit_an_include_overrides_is_made_with_a_warning(tmp_path: Path) -> 
     result = run_file(f, SetParam("database", "db1", TaskSelector(operators=("td",))))
     assert isinstance(result, Changed)
     assert not any("!include" in w for w in result.warnings)
+
+
+def test_include_fragments_are_skipped_not_failed(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    fragment = write(tmp_path / "config" / "params.dig", "td:\n  database: sales\n")
+    main_dig = write(
+        tmp_path / "main.dig",
+        "_export:\n  !include : 'config/params.dig'  # shared\n+t:\n  td>: q\n",
+    )
+    stray = write(tmp_path / "stray.dig", "td:\n  database: sales\n")
+    results = {
+        r.path.name: r
+        for r in run_files(
+            [(p, tmp_path) for p in (fragment, main_dig, stray)],
+            RenameOperator("td", "td_run"),
+            jobs=1,
+        )
+    }
+    assert isinstance(results["params.dig"], Skipped)
+    assert "fragment" in results["params.dig"].reason
+    assert isinstance(results["main.dig"], Changed)
+    assert isinstance(results["stray.dig"], Failed)  # nobody includes it: a broken workflow
