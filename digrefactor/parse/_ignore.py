@@ -14,7 +14,8 @@ __all__ = ["ignore_spec", "project_paths"]
 def ignore_spec(root: Path, name: str = ".digdagignore") -> pathspec.GitIgnoreSpec | None:
     """The gitignore-syntax patterns of ``root/name``, if that file exists."""
     try:
-        lines = (root / name).read_text(encoding="utf-8").splitlines()
+        # Like the archive builder: a stray non-UTF-8 byte must not stop loading the project.
+        lines = (root / name).read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         return None
     return pathspec.GitIgnoreSpec.from_lines(lines)

@@ -120,3 +120,10 @@ def test_export_refuses_text_that_would_not_read_back() -> None:
     # libyaml cannot read a simple key longer than 1024 characters.
     with pytest.raises(DigWriteError, match="would not parse"):
         export_workflow(Workflow(name="w", export={"k" * 1100: 1}))
+
+
+def test_a_non_utf8_digdagignore_does_not_stop_loading(tmp_path: Path) -> None:
+    (tmp_path / "a.dig").write_text("+t:\n  sh>: x\n")
+    (tmp_path / "b.dig").write_text("+t:\n  sh>: y\n")
+    (tmp_path / ".digdagignore").write_bytes(b"# caf\xe9\nb.dig\n")
+    assert [w.name for w in load_project(tmp_path).workflows] == ["a"]
