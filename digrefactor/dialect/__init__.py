@@ -1,18 +1,16 @@
 """Dialect layer: what Digdag sees in a `.dig` file (typing, duplicates, merges, includes)."""
 
-from digrefactor.dialect._expand import expand_includes, has_includes
+from digrefactor.dialect._expand import expand_includes
 from digrefactor.dialect._resolve import load_raw_file, load_raw_text, resolve_document
-from digrefactor.dialect._scalars import resolve_plain, would_resolve_as_string
+from digrefactor.dialect._scalars import resolve_plain
 from digrefactor.dialect._validate import check_workflow_name, validate_workflow
 
 __all__ = [
     "check_workflow_name",
     "expand_includes",
-    "has_includes",
     "load_raw_file",
     "load_raw_text",
     "resolve_document",
     "resolve_plain",
     "validate_workflow",
-    "would_resolve_as_string",
 ]

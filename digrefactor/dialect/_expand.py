@@ -9,7 +9,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, is_include_entry
 
-__all__ = ["expand_includes", "has_includes"]
+__all__ = ["expand_includes"]
 
 
 def _deep_merge(base: DataTree, extra: DataTree) -> DataTree:
@@ -46,11 +46,3 @@ def expand_includes(value: Any) -> Any:
     if isinstance(value, list):
         return [expand_includes(v) for v in value]
     return value
-
-
-def has_includes(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(is_include_entry(k, v) or has_includes(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_includes(v) for v in value)
-    return False

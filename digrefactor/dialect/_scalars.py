@@ -20,7 +20,6 @@ __all__ = [
     "java_number_string",
     "resolve_plain",
     "resolve_tagged",
-    "would_resolve_as_string",
 ]
 
 _INT = re.compile(
@@ -197,8 +196,3 @@ def java_key_string(value: Any) -> str:
             + "}"
         )
     return str(value)
-
-
-def would_resolve_as_string(text: str) -> bool:
-    """True when *text*, written as a plain scalar, loads back as the same string."""
-    return resolve_plain(text) == text and isinstance(resolve_plain(text), str)

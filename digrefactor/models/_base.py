@@ -271,9 +271,6 @@ class DigModel(BaseModel):
         self._order = [new if k == old else k for k in self._order]
         return True
 
-    def data_keys(self) -> Iterator[str]:
-        yield from self.to_raw().keys()
-
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Unset keys are None: listing the dozens of them a model has would hide the set ones.
         for name, value in super().__repr_args__():

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from digrefactor.models._base import PARAMS_SLOT, DigModel
+from digrefactor.models._base import DigModel
 
 __all__ = [
     "SCHEDULE_KINDS",
@@ -178,5 +178,3 @@ class SLA(DigModel):
     duration: str | None = None
     alert: bool | str | None = None
     fail: bool | str | None = None
-
-    __canonical_extra__: ClassVar[list[str]] = [PARAMS_SLOT]

@@ -22,6 +22,7 @@ from digrefactor._errors import DigError, DigWriteError
 from digrefactor.dialect import resolve_document
 from digrefactor.dialect._scalars import java_key_string
 from digrefactor.export._emit import (
+    _double_quoted,
     _literal,
     _literal_ok,
     _mapping_lines,
@@ -189,11 +190,11 @@ class _Writer:
             if style == "'" and "\n" not in value and "\r" not in value and "\t" not in value:
                 return "'" + value.replace("'", "''") + "'"
             if style == '"':
-                return _double(value)
+                return _double_quoted(value)
             if plain_ok(value) and not (in_flow and _FLOW_UNSAFE.search(value)):
                 return value
             if self.quote == '"' or "\n" in value or "\t" in value:
-                return _double(value)
+                return _double_quoted(value)
             return quoted(value)
         return render_scalar(value)
 
@@ -255,7 +256,6 @@ class _Writer:
         text = self.text
         head = entry.knode if entry.knode is not None else entry.vnode
         start = self.line_start(head.start)
-        # A sequence item starts at its dash.
         # Comments directly above (same column, no blank line between) belong to the entry.
         while start > 0:
             prev_start = self.line_start(start - 1)
@@ -267,7 +267,7 @@ class _Writer:
                 break
         end = self.after_line(self.node_end(entry.vnode))
         if isinstance(entry.vnode, ScalarNode) and entry.vnode.style in ("|", ">"):
-            end = max(end, entry.vnode.end) if entry.vnode.end <= len(text) else end
+            end = max(end, entry.vnode.end)  # a block scalar's span holds its trailing blank lines
         # Comment lines right after, indented deeper, are inside the entry.
         while end < len(text):
             nxt_end = self.after_line(end)
@@ -691,12 +691,6 @@ class _Ctx:
     indent: int
     in_flow: bool
     value_start: int
-
-
-def _double(text: str) -> str:
-    from digrefactor.export._emit import _double_quoted
-
-    return _double_quoted(text)
 
 
 def rewrite_text(doc: SourceDoc, new_raw: DataTree, *, verify: bool = True) -> str:

@@ -27,7 +27,7 @@ INTERNAL: dict[str, dict[str, str]] = {
         "normalize_definition": "the step behind digdag_definition()",
     },
     "export": {
-        "render_block": "emitter building block, used by the writer",
+        "render_block": "emitter building block, used by the converter",
         "render_key": "emitter building block, used by the writer",
         "render_scalar": "emitter building block, used by the writer",
     },
