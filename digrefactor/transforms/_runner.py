@@ -9,7 +9,6 @@ streamed back as they complete.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
 import multiprocessing
@@ -36,6 +35,7 @@ from digrefactor.transforms._api import (
     Skipped,
     Unchanged,
 )
+from digrefactor.transforms._diff import unified_diff_lines
 from digrefactor.transforms._write import render_workflow, verify_workflow_text
 from digrefactor.write import atomic_write
 
@@ -132,7 +132,7 @@ class _Outcome:
 
 def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = None) -> str:
     """A unified diff of two texts, headed with the file's path(s)."""
-    lines = difflib.unified_diff(
+    lines = unified_diff_lines(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
         fromfile=str(old_path),

@@ -425,7 +425,7 @@ class _Writer:
         pairs = _lcs(old_keys, new_ckeys)
         both = set(old_keys) & set(new_ckeys)
         matched_old = {i for i, _ in pairs}
-        matched_new = {j for _, j in pairs}
+        old_of_new = {j: i for i, j in pairs}
         # Pair unmatched old and new keys between the same anchors as renames.
         renames: dict[int, int] = {}
         bounds = [(-1, -1), *pairs, (len(old_keys), len(new_ckeys))]
@@ -441,9 +441,8 @@ class _Writer:
         anchor_end: int | None = None
         first_start, _ = self.block_span(entries[0], col)
         for j, (ckey, key, value) in enumerate(new_items):
-            if j in matched_new:
-                i = next(i for i, jj in pairs if jj == j)
-                e = entries[i]
+            if j in old_of_new:
+                e = entries[old_of_new[j]]
                 self.diff(e.vnode, old_values[e.ckey], value, self.child_ctx(e, col))
                 anchor_end = self.block_span(e, col)[1]
                 continue
