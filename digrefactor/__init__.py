@@ -10,6 +10,7 @@ from typing import Any as _Any
 
 from digrefactor import models
 from digrefactor._errors import (
+    DigConflictError,
     DigDuplicateKeyError,
     DigError,
     DigIncludeError,
@@ -75,6 +76,7 @@ def __getattr__(name: str) -> _Any:
 
 __all__ = [
     "Changed",
+    "DigConflictError",
     "DigDuplicateKeyError",
     "DigError",
     "DigIncludeError",

@@ -63,3 +63,7 @@ class DigValidationError(DigError):
 
 class DigWriteError(DigError):
     """A rewrite could not be computed or failed verification; the original is untouched."""
+
+
+class DigConflictError(DigWriteError):
+    """The file changed on disk after it was read; it was left as it is now (lost-update check)."""

@@ -12,6 +12,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from digrefactor._limits import with_recursion_room
 from digrefactor.cli._common import EXIT_USAGE, error, verbose_requested
 
 __all__ = ["main"]
@@ -71,6 +72,7 @@ def _build_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+@with_recursion_room
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -16,6 +16,8 @@ from digrefactor.transforms._files import NotARegularFileError
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_USAGE = 2
+#: Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -35,17 +37,18 @@ class Config:
 
     path: Path | None = None
     jobs: int | None = None
+    timeout: float | None = None
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     gitignore: bool = True
 
 
-_CONFIG_KEYS = {"jobs", "include", "exclude", "extend-exclude", "gitignore"}
+_CONFIG_KEYS = {"jobs", "timeout", "include", "exclude", "extend-exclude", "gitignore"}
 
 
 def find_pyproject(paths: Sequence[Path]) -> Path | None:
     """The nearest ``pyproject.toml`` at or above the first path (stops at a ``.git`` root)."""
-    start = (paths[0] if paths else Path.cwd()).resolve()
+    start = Path(os.path.realpath(paths[0] if paths else Path.cwd()))
     if not start.is_dir():
         start = start.parent
     for d in [start, *start.parents]:
@@ -83,6 +86,11 @@ def load_config(paths: Sequence[Path]) -> Config:
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise UsageError(f"{path}: [tool.digrefactor] jobs must be a positive integer")
         cfg.jobs = jobs
+    if "timeout" in section:
+        timeout = section["timeout"]
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
+            raise UsageError(f"{path}: [tool.digrefactor] timeout must be seconds (0: no limit)")
+        cfg.timeout = float(timeout)
     for key in ("include", "exclude", "extend-exclude"):
         if key in section:
             value = section[key]
@@ -137,7 +145,7 @@ def resolve_files(
     """The ``(file, root)`` pairs to process; a missing path is a usage error."""
     paths = [Path(p) for p in raw_paths]
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):  # a symlink loop exists: it is reported when read
             raise UsageError(f"{p}: no such file or directory")
     include = args.include or config.include or ["*.dig"]
     exclude = [*config.exclude, *(args.exclude or [])]
@@ -156,6 +164,24 @@ def jobs_value(args: argparse.Namespace, config: Config) -> int:
     if config.jobs is not None:
         return config.jobs
     return os.cpu_count() or 1
+
+
+def timeout_value(args: argparse.Namespace, config: Config, default: float) -> float | None:
+    """Seconds a file may take (None: no limit) from --timeout, the config, or *default*."""
+    value = args.timeout if args.timeout is not None else config.timeout
+    if value is None:
+        value = default
+    return value if value > 0 else None
+
+
+def seconds_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds (0: no limit), got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:

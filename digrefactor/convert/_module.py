@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from digrefactor._limits import with_recursion_room
 from digrefactor.convert._build import Builder, Names, python_name
 from digrefactor.convert._comments import SourceComments
 from digrefactor.convert._fold import FoldStats, fold_list, fold_tree
+from digrefactor.convert._hoist import hoist_deep
 from digrefactor.convert._ir import Attr, Call, Comp, Expr, Item, ListExpr, Lit, Name
 from digrefactor.convert._render import LINE_LENGTH, Renderer, text_width, wrap_comment
 from digrefactor.models import Workflow, WorkflowProject
@@ -36,6 +38,7 @@ class ConversionReport:
     imports: list[str] = field(default_factory=list)
 
 
+@with_recursion_room
 def to_python(workflow_or_project: Workflow | WorkflowProject, *, fold_loops: bool = True) -> str:
     """Python source that rebuilds *workflow_or_project* with digrefactor's typed models.
 
@@ -46,6 +49,7 @@ def to_python(workflow_or_project: Workflow | WorkflowProject, *, fold_loops: bo
     return convert(workflow_or_project, fold_loops=fold_loops).source
 
 
+@with_recursion_room
 def convert(
     workflow_or_project: Workflow | WorkflowProject, *, fold_loops: bool = True
 ) -> ConversionReport:
@@ -127,6 +131,12 @@ def convert(
         )
         statements.append(("project", project_call, []))
         target = "project"
+
+    def part_name(expr: Expr) -> str:
+        base = _call_name(expr) if isinstance(expr, Call) else "data"
+        return names.new(python_name(base, fallback="task"))
+
+    statements = hoist_deep(statements, part_name)
 
     unplaced = [c for src in sources for c in src.leftover()]
     unplaced += builder.leftover_include_comments()

@@ -9,6 +9,7 @@ from typing import Any
 
 from digrefactor._datatree import Include, is_include_key
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.export import export_workflow, render_block
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.write import atomic_write, verify_workflow_file
@@ -16,6 +17,7 @@ from digrefactor.write import atomic_write, verify_workflow_file
 __all__ = ["write_dig_files"]
 
 
+@with_recursion_room
 def write_dig_files(workflow_or_project: Workflow | WorkflowProject, out_dir: Path) -> list[Path]:
     """Write ``<name>.dig`` for every workflow (``export_workflow``) and every included file.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from digrefactor._datatree import DataTree, is_include_entry
+from digrefactor._limits import with_recursion_room
 
 __all__ = ["expand_includes"]
 
@@ -23,15 +24,20 @@ def _deep_merge(base: DataTree, extra: DataTree) -> DataTree:
     return out
 
 
+@with_recursion_room
 def expand_includes(value: Any) -> Any:
     """Return *value* with every include expanded (a new tree; the input is not modified)."""
+    return _expand(value)
+
+
+def _expand(value: Any) -> Any:
     if isinstance(value, dict):
         out: DataTree = {}
         for k, v in value.items():
             if is_include_entry(k, v):
                 if v.data is None:
                     raise ValueError(f"include {v.path!r} has not been loaded")
-                included = expand_includes(v.data)
+                included = _expand(v.data)
                 for ik, iv in included.items():
                     old = out.get(ik)
                     # Keys defined before the directive deep-merge with included objects; the
@@ -41,8 +47,8 @@ def expand_includes(value: Any) -> Any:
                     else:
                         out[ik] = iv
             else:
-                out[k] = expand_includes(v)
+                out[k] = _expand(v)
         return out
     if isinstance(value, list):
-        return [expand_includes(v) for v in value]
+        return [_expand(v) for v in value]
     return value

@@ -7,19 +7,32 @@ excepted), merge keys and aliases expanded, then Jackson's conversion to a JSON 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digrefactor._datatree import DataTree, Include
+from digrefactor._datatree import DataTree, Include, is_include_entry
 from digrefactor._errors import (
     DigDuplicateKeyError,
     DigError,
     DigIncludeError,
     DigSyntaxError,
     DigValidationError,
+)
+from digrefactor._limits import (
+    MAX_ALIAS_VALUES,
+    MAX_COLLECTION_ALIASES,
+    MAX_INCLUDE_DEPTH,
+    MAX_INCLUDED_VALUES,
+    MAX_INCLUDES,
+    MAX_NESTING_DEPTH,
+    with_recursion_room,
 )
 from digrefactor.dialect._scalars import (
     ScalarTagError,
@@ -38,7 +51,17 @@ from digrefactor.syntax import (
     parse_source,
 )
 
-__all__ = ["IncludeLoader", "load_raw_file", "load_raw_text", "resolve_document"]
+__all__ = [
+    "IncludeLoader",
+    "copy_tree",
+    "count_values",
+    "include_snapshot",
+    "key_text",
+    "load_raw_file",
+    "load_raw_text",
+    "read_problem",
+    "resolve_document",
+]
 
 INCLUDE_TAG = "!include"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -49,19 +72,100 @@ _PAIRS_TAG = "tag:yaml.org,2002:pairs"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
-IncludeLoader = Callable[[str, SourceDoc, Node], Include]
+#: Loads ``!include : path`` written at *knode* of *doc*, whose mapping sits *depth* levels deep.
+IncludeLoader = Callable[[str, SourceDoc, Node, int], Include]
+
+
+def count_values(value: Any) -> int:
+    """How many values a raw data tree holds: every mapping, list and scalar counts one, an
+    ``!include`` entry one (what it includes is counted where that file is loaded)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(v for k, v in item.items() if not is_include_entry(k, v))
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def copy_tree(value: Any) -> Any:
+    """A copy of a data tree whose mappings and lists are new objects (includes shared)."""
+    if isinstance(value, dict):
+        return {k: v if is_include_entry(k, v) else copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_tree(v) for v in value]
+    return value
 
 
 class _Resolver:
     def __init__(self, doc: SourceDoc, load_include: IncludeLoader | None) -> None:
         self.doc = doc
         self.load_include = load_include
+        #: Anchored nodes already resolved (id → value, values in it): each alias copies the
+        #: value instead of resolving the anchor again, which made alias and merge-key bombs
+        #: take exponential time.
+        self.anchored: dict[int, tuple[Any, int]] = {}
+        #: Anchored nodes being resolved: an alias to one of them is a recursive structure.
+        self.open_anchors: set[int] = set()
+        self.collection_aliases = 0
+        self.alias_values = 0
+        #: Mapping levels around the node being resolved (for !include depth checks).
+        self.depth = 0
 
     def fail(self, message: str, node: Node, cls: type[DigError] = DigSyntaxError) -> DigError:
         line, col = self.doc.line_col(node.start)
         return cls(message, path=self.doc.path, line=line, column=col)
 
     def value(self, node: Node) -> Any:
+        if node.anchor is not None and type(node) is not ScalarNode:
+            key = id(node)
+            self.open_anchors.add(key)
+            try:
+                value = self.plain_value(node)
+            finally:
+                self.open_anchors.discard(key)
+            self.anchored[key] = (value, count_values(value))
+            return value
+        return self.plain_value(node)
+
+    def alias(self, node: AliasNode) -> Any:
+        """The value of ``*name``: a copy of the anchor's value, within SnakeYAML's limits."""
+        target = node.target
+        if type(target) is ScalarNode:
+            return self.plain_value(target)
+        name = f"*{target.anchor}"
+        if id(target) in self.open_anchors:
+            raise self.fail(
+                f"alias {name} refers to a mapping or list that contains it (a recursive "
+                "structure); Digdag cannot turn it into JSON",
+                node,
+            )
+        self.collection_aliases += 1
+        if self.collection_aliases > MAX_COLLECTION_ALIASES:
+            raise self.fail(
+                f"more than {MAX_COLLECTION_ALIASES} aliases to mappings or lists in one file "
+                f"(this is {name}); Digdag's YAML reader refuses that: Number of aliases for "
+                f"non-scalar nodes exceeds the specified max={MAX_COLLECTION_ALIASES}",
+                node,
+            )
+        done = self.anchored.get(id(target))
+        if done is None:
+            self.value(target)
+            done = self.anchored[id(target)]
+        value, size = done
+        self.alias_values += size
+        if self.alias_values > MAX_ALIAS_VALUES:
+            raise self.fail(
+                f"aliases and merge keys expand to more than {MAX_ALIAS_VALUES:,} values in "
+                f"this file (at {name}); that is an alias bomb, not a workflow",
+                node,
+            )
+        return copy_tree(value)
+
+    def plain_value(self, node: Node) -> Any:
         if type(node) is ScalarNode:
             tag = node.tag
             if tag is None:
@@ -96,7 +200,7 @@ class _Resolver:
                 raise self.fail(self.unknown_tag(node.tag), node)
             return [self.value(item) for item in node.items]
         if type(node) is AliasNode:
-            return self.value(node.target)
+            return self.alias(node)
         raise AssertionError(f"unexpected node {node!r}")  # pragma: no cover
 
     @staticmethod
@@ -124,6 +228,14 @@ class _Resolver:
             raise self.fail(self.unknown_tag(tag), node)
         self.check_duplicates(node)
         out: DataTree = {}
+        self.depth += 1
+        try:
+            self.mapping_pairs(node, out)
+        finally:
+            self.depth -= 1
+        return out
+
+    def mapping_pairs(self, node: MappingNode, out: DataTree) -> None:
         for knode, vnode in node.pairs:
             if type(knode) is ScalarNode and knode.tag == INCLUDE_TAG:
                 inc = self.include(vnode, knode)
@@ -140,21 +252,34 @@ class _Resolver:
                 continue
             # ...while an explicit key always sets its value, keeping its first position.
             out[self.key(knode)] = self.value(vnode)
-        return out
 
     def merge_source(self, node: Node) -> list[tuple[str, Any]]:
+        # Aliases go through alias(): counted, and copied from the anchor's value.
         target = node.target if isinstance(node, AliasNode) else node
         if isinstance(target, MappingNode):
-            return list(self.mapping(target).items())
+            return list(self.merged_mapping(node).items())
         if isinstance(target, SequenceNode):
-            pairs: list[tuple[str, Any]] = []
             for item in target.items:
                 sub = item.target if isinstance(item, AliasNode) else item
                 if not isinstance(sub, MappingNode):
                     raise self.fail("expected a mapping for merging", item)
-                pairs.extend(self.mapping(sub).items())
+            if isinstance(node, AliasNode):
+                sources = self.alias(node)
+            else:
+                sources = [self.value(item) for item in target.items]
+            pairs: list[tuple[str, Any]] = []
+            for item, source in zip(target.items, sources, strict=True):
+                if not isinstance(source, dict):
+                    raise self.fail("expected a mapping for merging", item)
+                pairs.extend(source.items())
             return pairs
         raise self.fail("expected a mapping or list of mappings for merging", node)
+
+    def merged_mapping(self, node: Node) -> DataTree:
+        value = self.value(node)
+        if not isinstance(value, dict):
+            raise self.fail("expected a mapping for merging", node)
+        return value
 
     def check_duplicates(self, node: MappingNode) -> None:
         seen: dict[str, Node] = {}
@@ -203,9 +328,19 @@ class _Resolver:
         path = value if isinstance(value, str) else java_key_string(value)
         if self.load_include is None:
             return Include(path)
-        return self.load_include(path, self.doc, knode)
+        return self.load_include(path, self.doc, knode, self.depth)
 
 
+def key_text(doc: SourceDoc, node: Node) -> str | None:
+    """The data key a key node stands for (``? [a, b]`` is ``"[a, b]"``, as Jackson writes
+    it); None when it does not resolve (e.g. a null key)."""
+    try:
+        return _Resolver(doc, None).key(node)
+    except DigError:
+        return None
+
+
+@with_recursion_room
 def resolve_document(doc: SourceDoc, load_include: IncludeLoader | None = None) -> DataTree:
     """The raw data tree of a one-document file whose root must be a mapping."""
     if doc.document_count > 1:
@@ -234,21 +369,70 @@ def resolve_document(doc: SourceDoc, load_include: IncludeLoader | None = None) 
     return value
 
 
+#: Bytes of files as they were before a run started (real path → content): includes of these
+#: files read this instead of the disk, so a file another worker is editing reads the same
+#: in every worker, whatever the timing (see :func:`include_snapshot`).
+_SNAPSHOT: ContextVar[Mapping[str, bytes] | None] = ContextVar("include_snapshot", default=None)
+
+
+@contextmanager
+def include_snapshot(files: Mapping[str, bytes]) -> Iterator[None]:
+    """Within this block, ``!include`` of a file in *files* (by real path) reads its bytes there."""
+    token = _SNAPSHOT.set(files)
+    try:
+        yield
+    finally:
+        _SNAPSHOT.reset(token)
+
+
+@dataclass
+class _Loaded:
+    """An included file once loaded, with what including it costs (nested includes counted)."""
+
+    tree: DataTree
+    #: Directives processed by including it once: itself plus those inside, repeats counted.
+    directives: int
+    #: Values it brings in (its own and its includes').
+    values: int
+    #: How deep its data nests once its own includes are merged.
+    depth: int
+
+
+class _Frame:
+    """What the file being loaded has accumulated so far."""
+
+    __slots__ = ("depth", "directives", "values")
+
+    def __init__(self, depth: int) -> None:
+        self.directives = 0
+        self.values = 0
+        self.depth = depth
+
+
 class _FileIncludes:
-    """Loads ``!include`` targets relative to the including file, confined to its directory."""
+    """Loads ``!include`` targets relative to the including file, confined to its directory.
 
-    def __init__(self) -> None:
-        self.cache: dict[str, tuple[SourceDoc, DataTree]] = {}
+    Keeps Digdag's cost of loading in check as it goes: chains no deeper than
+    :data:`MAX_INCLUDE_DEPTH`, at most :data:`MAX_INCLUDES` directives and
+    :data:`MAX_INCLUDED_VALUES` values brought in per workflow (a file included twice counts
+    twice, as Digdag reads it twice), and merged data no deeper than :data:`MAX_NESTING_DEPTH`.
+    Each file is read and parsed once however often it is included.
+    """
+
+    def __init__(self, root: SourceDoc) -> None:
+        self.cache: dict[str, _Loaded] = {}
         self.stack: list[str] = []
+        self.frames: list[_Frame] = [_Frame(root.depth)]
+        self.snapshot = _SNAPSHOT.get()
 
-    def __call__(self, path: str, doc: SourceDoc, knode: Node) -> Include:
+    def __call__(self, path: str, doc: SourceDoc, knode: Node, depth: int) -> Include:
         line, col = doc.line_col(knode.start)
-        where = {"path": doc.path, "line": line, "column": col}
+        where: dict[str, Any] = {"path": doc.path, "line": line, "column": col}
         if doc.path is None:
             raise DigIncludeError(
                 f"cannot resolve `!include : {path}` in text with no file path; "
                 "pass a pathlib.Path or a project directory",
-                **where,  # type: ignore[arg-type]
+                **where,
             )
         base = os.path.dirname(os.path.abspath(doc.path))
         target = os.path.normpath(os.path.join(base, path))
@@ -256,43 +440,77 @@ class _FileIncludes:
             raise DigIncludeError(
                 f"`!include : {path}` leaves the directory of the including file; "
                 "Digdag rejects it (File name must not include ..)",
-                **where,  # type: ignore[arg-type]
+                **where,
             )
         if target in self.stack:
-            raise DigIncludeError(f"`!include : {path}` includes itself (cycle)", **where)  # type: ignore[arg-type]
-        cached = self.cache.get(target)
-        if cached is None:
+            raise DigIncludeError(f"`!include : {path}` includes itself (cycle)", **where)
+        if len(self.stack) >= MAX_INCLUDE_DEPTH:
+            raise DigIncludeError(
+                f"`!include : {path}` is nested more than {MAX_INCLUDE_DEPTH} files deep "
+                "(a includes b includes c ...); digrefactor stops there",
+                **where,
+            )
+        loaded = self.cache.get(target)
+        if loaded is None:
+            loaded = self.load(path, target, where)
+            self.cache[target] = loaded
+        frame = self.frames[-1]
+        frame.directives += loaded.directives
+        frame.values += loaded.values
+        frame.depth = max(frame.depth, depth - 1 + loaded.depth)
+        # A frame's counts only grow as its file is included again, so they can be checked
+        # at once, where the directive is (a bomb stops at its first excess).
+        if frame.directives > MAX_INCLUDES:
+            raise DigIncludeError(
+                f"loading this workflow processes more than {MAX_INCLUDES} `!include` "
+                "directives (files included again count again, as Digdag reads them again); "
+                "that is an include bomb, not a workflow",
+                **where,
+            )
+        if frame.values > MAX_INCLUDED_VALUES:
+            raise DigIncludeError(
+                f"`!include` brings more than {MAX_INCLUDED_VALUES:,} values into this "
+                "workflow; digrefactor stops there",
+                **where,
+            )
+        if frame.depth > MAX_NESTING_DEPTH:
+            raise DigIncludeError(
+                f"with `!include : {path}` merged here, mappings and lists nest more than "
+                f"{MAX_NESTING_DEPTH} levels deep; digrefactor stops at that depth",
+                **where,
+            )
+        return Include(path, data=loaded.tree, resolved_path=target)
+
+    def load(self, path: str, target: str, where: dict[str, Any]) -> _Loaded:
+        data = self.snapshot.get(os.path.realpath(target)) if self.snapshot else None
+        if data is None:
             try:
                 if not stat.S_ISREG(os.stat(target).st_mode):
-                    raise DigIncludeError(
-                        f"included file is not a regular file: {path}",
-                        **where,  # type: ignore[arg-type]
-                    )
+                    raise DigIncludeError(f"included file is not a regular file: {path}", **where)
                 data = Path(target).read_bytes()
             except FileNotFoundError:
-                raise DigIncludeError(
-                    f"included file not found: {path}",
-                    **where,  # type: ignore[arg-type]
-                ) from None
+                raise DigIncludeError(f"included file not found: {path}", **where) from None
             except OSError as exc:
                 raise DigIncludeError(
-                    f"cannot read included file {path}: {exc.strerror}",
-                    **where,  # type: ignore[arg-type]
+                    f"cannot read included file {path}: {read_problem(exc)}", **where
                 ) from None
-            self.stack.append(target)
-            try:
-                idoc = parse_source(decode_source(data, target), target)
-                tree = resolve_document(idoc, self)
-            finally:
-                self.stack.pop()
-            cached = (idoc, tree)
-            self.cache[target] = cached
-        return Include(path, data=cached[1], resolved_path=target)
+        idoc = parse_source(decode_source(data, target), target)
+        self.stack.append(target)
+        frame = _Frame(idoc.depth)
+        self.frames.append(frame)
+        try:
+            tree = resolve_document(idoc, self)
+        finally:
+            self.stack.pop()
+            self.frames.pop()
+        return _Loaded(tree, 1 + frame.directives, count_values(tree) + frame.values, frame.depth)
 
 
+@with_recursion_room
 def load_raw_text(text: str, path: str | None = None) -> tuple[SourceDoc, DataTree]:
+    """Parse and resolve `.dig` text; ``!include`` is read relative to *path* (required then)."""
     doc = parse_source(text, path)
-    return doc, resolve_document(doc, _FileIncludes() if path is not None else None)
+    return doc, resolve_document(doc, _FileIncludes(doc))
 
 
 def load_raw_file(path: str | Path) -> tuple[SourceDoc, DataTree]:
@@ -304,5 +522,12 @@ def load_raw_file(path: str | Path) -> tuple[SourceDoc, DataTree]:
     except FileNotFoundError:
         raise DigError("file not found", path=p) from None
     except OSError as exc:
-        raise DigError(f"cannot read file: {exc.strerror}", path=p) from None
+        raise DigError(f"cannot read file: {read_problem(exc)}", path=p) from None
     return load_raw_text(decode_source(data, p), p)
+
+
+def read_problem(exc: OSError) -> str:
+    """Why a file cannot be read, in words (a symlink loop says so)."""
+    if exc.errno == errno.ELOOP:
+        return "it is a symlink loop (Too many levels of symbolic links)"
+    return str(exc.strerror or exc)

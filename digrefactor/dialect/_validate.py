@@ -17,6 +17,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree
 from digrefactor._errors import DigValidationError
+from digrefactor._limits import with_recursion_room
 
 __all__ = ["Locator", "check_workflow_name", "validate_workflow"]
 
@@ -48,6 +49,7 @@ GROUP_KEYS = frozenset(
         "_secrets",
     }
 )
+_BOM = "\ufeff"
 _RAW_TASK_NAME_CHARS = re.compile(r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]")
 _PROJECT_NAME_FORBIDDEN_FIRST = set('+^@/\\:*?"<>|')
 SCHEDULE_MODIFIERS = ("skip_on_overtime", "skip_delayed_by", "start", "end")
@@ -128,6 +130,7 @@ def valid_timezone(tz: str) -> bool:
     return False
 
 
+@with_recursion_room
 def validate_workflow(
     data: DataTree, name: str, *, path: str | None = None, locate: Locator | None = None
 ) -> None:
@@ -143,6 +146,14 @@ def validate_workflow(
         )
     unknown = [k for k in data if not k.startswith("+") and k not in TOP_LEVEL_KEYS]
     if unknown:
+        if unknown[0].startswith(_BOM):
+            # Only a BOM at the very start of a file is skipped; a second one is text.
+            raise c.fail(
+                f"Workflow '{name}' includes unknown keys: [{', '.join(map(repr, unknown))}]: "
+                "a second byte-order mark (U+FEFF) starts this key; Digdag skips only one at "
+                "the very start of the file and reads any other as text (remove it)",
+                (unknown[0],),
+            )
         raise c.fail(
             f"Workflow '{name}' includes unknown keys: [{', '.join(unknown)}] "
             "(top level accepts timezone, schedule, sla, _export, _error, _check, _retry, "

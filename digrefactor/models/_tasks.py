@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Self
 from pydantic import Field
 
 from digrefactor._datatree import DataTree, Include, include_key
+from digrefactor._errors import DigValidationError
 from digrefactor.models._base import (
     OPERATOR_SLOT,
     PARAMS_SLOT,
@@ -166,13 +167,22 @@ class RawTask(Task):
 
 def tasks_for_raw(tasks: list[Task | Include]) -> list[tuple[str, str, Any]]:
     out: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
     for item in tasks:
         if isinstance(item, Include):
             out.append((item.key, item.key, item))
         else:
             if not item.name:
                 raise ValueError(f"a task in a task list needs a name: {item!r}")
-            out.append((item._key or item.key, item.key, item.to_raw()))
+            key = item.key
+            if key in seen:
+                # A mapping holds a key once: the second task would silently replace the first.
+                raise DigValidationError(
+                    f"two tasks in one group are named {key}; Digdag needs task names unique "
+                    "within their group (rename or remove one)"
+                )
+            seen.add(key)
+            out.append((item._key or key, key, item.to_raw()))
     return out
 
 

@@ -66,23 +66,33 @@ class Workflow(DigModel):
 
 
 def walk_tasks(workflow: Workflow) -> Iterator[tuple[str, Task]]:
-    """Every named task with its full name, plus ``^error``/``^check``/``^sub`` bodies."""
+    """Every named task with its full name, plus ``^error``/``^check``/``^sub`` bodies.
+
+    Depth first with a stack of its own, so it goes as deep as the workflow does.
+    """
     root = "+" + workflow.name
-
-    def visit(prefix: str, task: Task) -> Iterator[tuple[str, Task]]:
-        yield prefix, task
-        for suffix, body in _bodies(task):
-            yield from visit(prefix + suffix, body)
+    top = [(root + suffix, body) for suffix, body in _workflow_bodies(workflow)]
+    top += [
+        (root + child.key, child)
+        for child in workflow.tasks
+        if isinstance(child, Task) and child.name
+    ]
+    stack: list[Iterator[tuple[str, Task]]] = [iter(top)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        yield item
+        prefix, task = item
+        inner = [(prefix + suffix, body) for suffix, body in _bodies(task)]
         if isinstance(task, GroupTask):
-            for child in task.tasks:
-                if isinstance(child, Task) and child.name:
-                    yield from visit(prefix + child.key, child)
-
-    for suffix, body in _workflow_bodies(workflow):
-        yield from visit(root + suffix, body)
-    for child in workflow.tasks:
-        if isinstance(child, Task) and child.name:
-            yield from visit(root + child.key, child)
+            inner += [
+                (prefix + child.key, child)
+                for child in task.tasks
+                if isinstance(child, Task) and child.name
+            ]
+        stack.append(iter(inner))
 
 
 def _workflow_bodies(workflow: Workflow) -> Iterator[tuple[str, Task]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +10,10 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, Include, is_include_key
 from digrefactor._errors import DigError, DigIncludeError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import (
     expand_includes,
+    key_text,
     load_raw_file,
     load_raw_text,
     validate_workflow,
@@ -22,6 +25,7 @@ __all__ = [
     "SourceLink",
     "check_workflow",
     "digdag_definition",
+    "file_digest",
     "load_project",
     "load_workflow",
     "to_data",
@@ -37,8 +41,17 @@ class SourceLink:
 
     doc: SourceDoc
     path: str | None
+    #: :func:`file_digest` of the file's bytes when the workflow was read from disk (and after
+    #: each save): a save first checks that the file still holds them (lost-update check).
+    disk_digest: bytes | None = None
 
 
+def file_digest(data: bytes) -> bytes:
+    """A digest of file content, to tell later whether a file still holds what was read."""
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+@with_recursion_room
 def load_workflow(
     source: Path | str, *, name: str | None = None, path: str | Path | None = None
 ) -> Workflow:
@@ -66,7 +79,9 @@ def load_workflow(
     validate_workflow(data, wf_name, path=spath, locate=_locator(doc))
     wf = Workflow.from_raw(raw, name=wf_name)
     wf._path = Path(spath) if spath else None
-    wf._source = SourceLink(doc, spath)
+    # Text read from a file is its bytes decoded strictly, so encoding it gives them back.
+    digest = file_digest(doc.text.encode("utf-8")) if isinstance(source, Path) else None
+    wf._source = SourceLink(doc, spath, digest)
     return wf
 
 
@@ -95,10 +110,17 @@ def find_node(doc: SourceDoc, keys: tuple[str, ...]) -> Node | None:
                 found, node = knode, vnode
                 break
         else:
-            return None
+            # A complex key (`? [a, b]`) stands for the text Jackson makes of it.
+            for knode, vnode in node.pairs:
+                if not isinstance(knode, ScalarNode) and key_text(doc, knode) == key:
+                    found, node = knode, vnode
+                    break
+            else:
+                return None
     return found
 
 
+@with_recursion_room
 def to_data(workflow: Workflow) -> DataTree:
     """Digdag's data tree of a workflow: file key order, includes expanded, JSON-compatible."""
     raw = workflow.to_raw()
@@ -128,6 +150,7 @@ def _resolve_code_includes(value: Any, base: str | None) -> None:
             _resolve_code_includes(v, base)
 
 
+@with_recursion_room
 def check_workflow(workflow: Workflow) -> None:
     """Raise :class:`DigValidationError` for anything Digdag would reject in *workflow*.
 
@@ -139,6 +162,7 @@ def check_workflow(workflow: Workflow) -> None:
     validate_workflow(to_data(workflow), workflow.name, path=path, locate=locate)
 
 
+@with_recursion_room
 def digdag_definition(workflow: Workflow) -> dict[str, Any]:
     """The workflow as Digdag stores it: ``{"name", "timezone", "config"}`` (spec §1.11)."""
     data = to_data(workflow)
@@ -160,6 +184,7 @@ def normalize_definition(name: str, data: DataTree) -> dict[str, Any]:
     return {"name": name, "timezone": tz if tz is not None else "UTC", "config": config}
 
 
+@with_recursion_room
 def load_project(directory: str | Path, *, name: str | None = None) -> WorkflowProject:
     """Load a Digdag project: every top-level ``*.dig`` is a workflow; other files are kept.
 
@@ -172,7 +197,7 @@ def load_project(directory: str | Path, *, name: str | None = None) -> WorkflowP
         raise DigError("not a directory", path=str(root))
     from digrefactor.parse._ignore import project_paths
 
-    project = WorkflowProject(name=name or root.resolve().name)
+    project = WorkflowProject(name=name or Path(os.path.realpath(root)).name)
     project._path = root
     for rel in project_paths(root):
         full = root / rel

@@ -8,6 +8,7 @@ job); this layer only knows text.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from digrefactor._errors import DigSyntaxError
+from digrefactor._limits import MAX_NESTING_DEPTH
 
 __all__ = [
     "AliasNode",
@@ -118,6 +120,8 @@ class SourceDoc:
     document_count: int = 1
     #: Offset of the second document's start, when there is one (for the error position).
     second_document_at: int | None = None
+    #: How deeply mappings and lists nest (0 for a scalar root).
+    depth: int = 0
     _line_starts: list[int] | None = field(default=None, repr=False)
 
     @property
@@ -229,6 +233,9 @@ def parse_source(text: str, path: str | Path | None = None) -> SourceDoc:
     doc = SourceDoc(text=text, root=None, path=spath)
     base = 1 if text.startswith(_BOM) else 0
     body = text[base:] if base else text
+    stand_in = _bom_stand_in(body)
+    if stand_in is not None:
+        body = _BOM_AT_LINE_START.sub(stand_in, body)
     try:
         _compose(doc, body, base)
     except MarkedYAMLError as exc:
@@ -246,7 +253,50 @@ def parse_source(text: str, path: str | Path | None = None) -> SourceDoc:
         raise doc.error(f"special character {char} is not allowed in YAML", offset) from None
     except YAMLError as exc:  # pragma: no cover - libyaml reports marks for all we have seen
         raise DigSyntaxError(str(exc), path=spath) from None
+    except UnicodeEncodeError as exc:
+        # Text from Python code may hold a lone surrogate, which no file can.
+        offset = exc.start + base
+        raise doc.error(
+            f"lone surrogate U+{ord(body[exc.start]):04X} is not a character; "
+            "text from a file never holds one (decode with errors='strict')",
+            offset,
+        ) from None
+    if stand_in is not None:
+        _restore_bom(doc.root, stand_in)
     return doc
+
+
+# libyaml skips a byte-order mark at the start of any line; SnakeYAML only at the very start of
+# the stream (Java's reader keeps it), so Digdag reads any other one as text: a second BOM makes
+# `\ufeff+task` a key of its own. To read like Digdag, such BOMs reach libyaml as a private-use
+# character the text does not hold, and become U+FEFF again in the values.
+_BOM_AT_LINE_START = re.compile(r"(?<=[\n\r])\ufeff|^\ufeff")
+
+
+def _bom_stand_in(body: str) -> str | None:
+    if _BOM not in body or _BOM_AT_LINE_START.search(body) is None:
+        return None
+    for code in range(0xF8FF, 0xE000, -1):
+        if chr(code) not in body:
+            return chr(code)
+    raise DigSyntaxError(  # pragma: no cover - needs 6,400 distinct private-use characters
+        "cannot read a byte-order mark inside the text of this file"
+    )
+
+
+def _restore_bom(root: Node | None, stand_in: str) -> None:
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode):
+            if stand_in in node.value:
+                node.value = node.value.replace(stand_in, _BOM)
+        elif isinstance(node, MappingNode):
+            for key, value in node.pairs:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.items)
 
 
 def _is_tab_indent(text: str, line_start: int, offset: int) -> bool:
@@ -271,6 +321,7 @@ def _compose(doc: SourceDoc, body: str, base: int) -> None:
     stack: list[Node] = []
     pending_key: list[Node | None] = []
     documents = 0
+    depth = 0
     root: Node | None = None
 
     def attach(node: Node) -> None:
@@ -311,22 +362,26 @@ def _compose(doc: SourceDoc, body: str, base: int) -> None:
             if ev.anchor is not None:
                 anchors[ev.anchor] = node
             attach(node)
-        elif cls is MappingStartEvent:
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
             tag = ev.tag if ev.tag not in (None, "!") else None
-            node = MappingNode(bool(ev.flow_style), tag, ev.anchor, ev.start_mark.index + base)
+            start = ev.start_mark.index + base
+            if len(stack) >= MAX_NESTING_DEPTH:
+                # Checked as the events stream in, so a runaway `[[[[...` stops here at once.
+                raise doc.error(
+                    f"mappings and lists nest more than {MAX_NESTING_DEPTH} levels deep here; "
+                    "digrefactor stops at that depth (Digdag's Java stack overflows at about "
+                    "750 nested tasks)",
+                    start,
+                )
+            kind = MappingNode if cls is MappingStartEvent else SequenceNode
+            node = kind(bool(ev.flow_style), tag, ev.anchor, start)
             if ev.anchor is not None:
                 anchors[ev.anchor] = node
             attach(node)
             stack.append(node)
             pending_key.append(None)
-        elif cls is SequenceStartEvent:
-            tag = ev.tag if ev.tag not in (None, "!") else None
-            node = SequenceNode(bool(ev.flow_style), tag, ev.anchor, ev.start_mark.index + base)
-            if ev.anchor is not None:
-                anchors[ev.anchor] = node
-            attach(node)
-            stack.append(node)
-            pending_key.append(None)
+            if len(stack) > depth:
+                depth = len(stack)
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             node = stack.pop()
             pending_key.pop()
@@ -349,6 +404,7 @@ def _compose(doc: SourceDoc, body: str, base: int) -> None:
                 doc.second_document_at = ev.start_mark.index + base
     doc.root = root
     doc.document_count = documents
+    doc.depth = depth
 
 
 def _last_child(node: Node) -> Node | None:

@@ -45,6 +45,7 @@ from digrefactor.transforms._passes import (
     parse_value,
 )
 from digrefactor.transforms._runner import (
+    DEFAULT_TIMEOUT,
     PassRef,
     apply_pass,
     load_pass,
@@ -63,6 +64,7 @@ from digrefactor.transforms._select import (
 )
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "PASSES",
     "Changed",
     "CodemodPass",

@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pathspec
 
-__all__ = ["FileFilter", "NotARegularFileError", "discover_files", "find_project_root"]
+__all__ = [
+    "FileFilter",
+    "NotARegularFileError",
+    "discover_files",
+    "find_project_root",
+    "real_path",
+]
 
 DEFAULT_EXCLUDES = ("node_modules/", "__pycache__/")
 
@@ -29,6 +35,12 @@ class NotARegularFileError(ValueError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path}: not a regular file")
         self.path = path
+
+
+def real_path(path: Path) -> Path:
+    """``path.resolve()`` that never raises: a symlink loop stays as it is (and is reported as
+    unreadable when it is read, while the walk goes on)."""
+    return Path(os.path.realpath(path))
 
 
 def _is_regular(path: Path) -> bool:
@@ -62,7 +74,7 @@ class FileFilter:
 
 def find_project_root(start: Path) -> Path:
     """The nearest ancestor of *start* holding ``.git`` or ``.hg`` (else *start* itself)."""
-    start = start.resolve()
+    start = real_path(start)
     for d in [start, *start.parents]:
         if (d / ".git").exists() or (d / ".hg").exists():
             return d
@@ -122,8 +134,8 @@ def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Pat
     gitignores = _GitIgnores()
     seen: set[Path] = set()
     for given in paths:
-        if given.is_file() or not given.exists():
-            key = given.resolve()
+        if given.is_file() or not given.is_dir():
+            key = real_path(given)
             if key not in seen:
                 seen.add(key)
                 yield given, given.parent
@@ -138,7 +150,7 @@ def _walk(
     base_chain: list[Path] = []
     if ff.gitignore:
         top = find_project_root(root)
-        resolved = root.resolve()
+        resolved = real_path(root)
         base_chain = [d for d in reversed(resolved.parents) if d == top or top in d.parents]
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -146,8 +158,8 @@ def _walk(
         chain = []
         if ff.gitignore:
             rel_parts = here.relative_to(root).parts
-            chain = [*base_chain, root.resolve()]
-            d = root.resolve()
+            chain = [*base_chain, real_path(root)]
+            d = real_path(root)
             for part in rel_parts:
                 d = d / part
                 chain.append(d)
@@ -159,7 +171,7 @@ def _walk(
             rel = sub.relative_to(root).as_posix() + "/"
             if exclude.match_file(rel):
                 continue
-            if ff.gitignore and gitignores.ignored(sub.resolve(), True, chain):
+            if ff.gitignore and gitignores.ignored(real_path(sub), True, chain):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -170,13 +182,13 @@ def _walk(
             rel = path.relative_to(root).as_posix()
             if not include.match_file(rel) or exclude.match_file(rel):
                 continue
-            if ff.gitignore and gitignores.ignored(path.resolve(), False, chain):
+            if ff.gitignore and gitignores.ignored(real_path(path), False, chain):
                 continue
             if not _is_regular(path):
                 continue
             found.append(path)
     for path in sorted(found):
-        key = path.resolve()
+        key = real_path(path)
         if key not in seen:
             seen.add(key)
             yield path, root

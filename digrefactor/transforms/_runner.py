@@ -9,21 +9,25 @@ streamed back as they complete.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
-import multiprocessing
 import os
 import re
+import stat
 import sys
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigValidationError, DigWriteError
-from digrefactor.parse import load_workflow, to_data
+from digrefactor._limits import with_recursion_room
+from digrefactor.dialect import include_snapshot, read_problem
+from digrefactor.parse import file_digest, load_workflow, to_data
+from digrefactor.syntax import decode_source
 from digrefactor.transforms._api import (
     Changed,
     Failed,
@@ -36,8 +40,9 @@ from digrefactor.transforms._api import (
     Unchanged,
 )
 from digrefactor.transforms._diff import unified_diff_lines
+from digrefactor.transforms._pool import run_in_workers
 from digrefactor.transforms._write import render_workflow, verify_workflow_text
-from digrefactor.write import atomic_write
+from digrefactor.write import atomic_write, check_unchanged
 
 __all__ = [
     "PassRef",
@@ -86,7 +91,7 @@ def load_pass(reference: str) -> Pass:
             sys.modules[mod_name] = module
             try:
                 spec.loader.exec_module(module)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 del sys.modules[mod_name]
                 raise PassUsageError(
                     f"--pass {reference!r}: importing {target} raised {type(exc).__name__}: {exc}"
@@ -96,7 +101,7 @@ def load_pass(reference: str) -> Pass:
             module = importlib.import_module(target)
         except ImportError as exc:
             raise PassUsageError(f"--pass {reference!r}: cannot import {target}: {exc}") from exc
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise PassUsageError(
                 f"--pass {reference!r}: importing {target} raised {type(exc).__name__}: {exc}"
             ) from exc
@@ -146,6 +151,7 @@ def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = Non
     return "".join(out)
 
 
+@with_recursion_room
 def apply_pass(
     pass_: Pass, text: str, *, path: Path, root: Path | None = None, **options: Any
 ) -> tuple[FileResult, str]:
@@ -181,6 +187,20 @@ def _edit(
         return Skipped(path, skip.reason, tuple(ctx.warnings)), text
     except DigError as exc:
         return Failed(path, exc.with_path(path)), text
+    except SystemExit as exc:
+        # A pass must not end the process: with -j 1 that would end the whole run silently.
+        name = _pass_name(pass_)
+        return (
+            Failed(
+                path,
+                DigError(
+                    f"pass {name} called sys.exit({exc.code!r}); the file is left as it was",
+                    path=path,
+                ),
+                traceback.format_exc(),
+            ),
+            text,
+        )
     except Exception as exc:
         name = _pass_name(pass_)
         return (
@@ -243,6 +263,7 @@ def _pass_name(pass_: Pass) -> str:
     return str(qual)
 
 
+@with_recursion_room
 def run_file(
     path: Path,
     pass_: Pass,
@@ -251,23 +272,21 @@ def run_file(
     options: Mapping[str, Any] | None = None,
     write: bool = True,
 ) -> FileResult:
-    """Run *pass_* on one file; write it (atomically) when changed and *write* is true."""
+    """Run *pass_* on one file; write it (atomically) when changed and *write* is true.
+
+    The file is read once; right before it is replaced it must still hold what was read,
+    otherwise the result is a :class:`~digrefactor.DigConflictError` failure and the file keeps
+    its newer content.
+    """
     path = Path(path)
     root = root if root is not None else path.parent
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Failed(path, DigError(f"cannot read file: {exc.strerror or exc}", path=path))
+        return Failed(path, DigError(f"cannot read file: {read_problem(exc)}", path=path))
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            wf = load_workflow(path)  # gives the located decoding error
-        except DigError as exc:
-            return Failed(path, exc)
-        return Failed(path, DigError("invalid UTF-8", path=path))  # pragma: no cover
-    try:
-        wf = load_workflow(path)
+        text = decode_source(data, path)
+        wf = load_workflow(text, path=path)
     except DigError as exc:
         return Failed(path, exc.with_path(path))
     except Exception as exc:  # a bug below us: report it, keep going
@@ -279,44 +298,83 @@ def run_file(
     result, new_text = _edit(pass_, wf, text, path=path, root=root, options=options or {})
     if write and isinstance(result, Changed):
         try:
-            if result.new_path is not None:
-                if result.new_path.exists():
-                    return Failed(
-                        path,
-                        DigError(f"cannot rename: {result.new_path} already exists", path=path),
-                    )
-                atomic_write(result.new_path, new_text, like=path)
-                path.unlink()
-            else:
-                atomic_write(path, new_text)
+            _write_result(path, result, new_text, file_digest(data))
+        except DigError as exc:
+            return Failed(path, exc.with_path(path))
         except OSError as exc:
             return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path))
     return result
+
+
+def _write_result(path: Path, result: Changed, new_text: str, read: bytes) -> None:
+    """Write a changed file; *read* is the digest of what it held when it was read."""
+    if result.new_path is None:
+        atomic_write(path, new_text, expect=read)
+        return
+    if result.new_path.exists():
+        raise DigError(f"cannot rename: {result.new_path} already exists", path=path)
+    check_unchanged(path, read)
+    atomic_write(result.new_path, new_text, like=path, create=True)
+    try:
+        check_unchanged(path, read)  # edited while the new file was written: keep the edit
+    except DigError:
+        result.new_path.unlink()
+        raise
+    path.unlink()
 
 
 # --------------------------------------------------------------------------------- many files
 
 _WORKER: dict[str, Any] = {}
 
+#: Seconds one file may take in a worker process before the worker is stopped and the file
+#: reported as failed (a user's pass that hangs); ``None`` waits forever.
+DEFAULT_TIMEOUT = 120.0
 
-def _init_worker(pass_: Pass | PassRef, options: Mapping[str, Any], write: bool) -> None:
+
+def _init_worker(
+    pass_: Pass | PassRef,
+    options: Mapping[str, Any],
+    write: bool,
+    snapshot: Mapping[str, bytes] | None = None,
+) -> None:
     _WORKER["pass"] = pass_.load() if isinstance(pass_, PassRef) else pass_
     _WORKER["options"] = options
     _WORKER["write"] = write
+    _WORKER["snapshot"] = snapshot or {}
 
 
 def _work(item: tuple[Path, Path]) -> FileResult:
     path, root = item
     try:
-        return run_file(
-            path, _WORKER["pass"], root=root, options=_WORKER["options"], write=_WORKER["write"]
-        )
+        with include_snapshot(_WORKER["snapshot"]):
+            return run_file(
+                path,
+                _WORKER["pass"],
+                root=root,
+                options=_WORKER["options"],
+                write=_WORKER["write"],
+            )
     except Exception as exc:  # pragma: no cover - run_file reports everything it can
         return Failed(
             path,
             DigError(f"internal error ({type(exc).__name__}: {exc})", path=path),
             traceback.format_exc(),
         )
+
+
+def _lost(item: tuple[Path, Path], reason: str, pid: int) -> FileResult:
+    """The result of a file whose worker died or timed out (and the temp files it left)."""
+    path = item[0]
+    if pid:
+        for directory in {path.parent, Path(os.path.realpath(path)).parent}:
+            for leftover in directory.glob(f".*.{pid}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+    return Failed(
+        path,
+        DigError(f"{reason}; the file was left as it was or fully written", path=path),
+    )
 
 
 def run_files(
@@ -326,19 +384,42 @@ def run_files(
     options: Mapping[str, Any] | None = None,
     write: bool = True,
     jobs: int | None = None,
-) -> Iterator[FileResult]:
+    isolate: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Generator[FileResult, None, None]:
     """Run a pass over ``(path, root)`` pairs; yield results in file order as they complete.
 
-    ``jobs`` is the number of worker processes (default: every core); 1 runs in this process.
-    The pass (or the :class:`PassRef` to rebuild it) must be picklable for ``jobs > 1``.
+    ``jobs`` is the number of worker processes (default: every core); 1 runs in this process
+    unless *isolate* is true. In worker processes a file taking more than *timeout* seconds,
+    or whose worker dies (``os._exit`` or a crash in a pass, the out-of-memory killer), fails
+    on its own and the run goes on. The pass (or the :class:`PassRef` to rebuild it) must be
+    picklable for worker processes unless the start method is ``fork``.
+
+    The result does not depend on ``jobs``: ``!include`` of a file that this run may edit
+    reads the file as it was before the run started, in every worker and at any moment.
     """
     items = list(files)
-    fragments = _included_by(path for path, _ in items)
-    for result in _run(items, pass_, options=options, write=write, jobs=jobs):
+    included = _included_by(path for path, _ in items)
+    in_run = {os.path.realpath(path) for path, _ in items}
+    snapshot: dict[str, bytes] = {}
+    for target in included & in_run:
+        with contextlib.suppress(OSError):
+            if stat.S_ISREG(os.stat(target).st_mode):
+                snapshot[target] = Path(target).read_bytes()
+    for result in _run(
+        items,
+        pass_,
+        options=options,
+        write=write,
+        jobs=jobs,
+        isolate=isolate,
+        timeout=timeout,
+        snapshot=snapshot,
+    ):
         if (
             isinstance(result, Failed)
             and isinstance(result.error, DigValidationError)
-            and os.path.realpath(result.path) in fragments
+            and os.path.realpath(result.path) in included
         ):
             # Valid YAML that another file here includes: a fragment, not a workflow.
             yield Skipped(result.path, "an !include fragment of another file, not a workflow")
@@ -346,13 +427,16 @@ def run_files(
             yield result
 
 
-_INCLUDE_LINE = re.compile(
-    r"""^\s*!include\s+:\s*(?:'([^']*)'|"([^"]*)"|([^#\s][^#]*?))\s*(?:#.*)?$"""
+#: `!include : path` in block style (a line of its own) or flow style (after `{` or `,`).
+_INCLUDE = re.compile(
+    r"""(?:^[ \t]*|[{,][ \t]*)!include[ \t]+:[ \t]*"""
+    r"""(?:'([^'\n]*)'|"([^"\n]*)"|([^\s#,{}\[\]][^#,{}\[\]\n]*?))[ \t]*(?=$|#|,|})""",
+    re.MULTILINE,
 )
 
 
 def _included_by(paths: Iterable[Path]) -> set[str]:
-    """Real paths of the files that the given files name in `!include : path` lines."""
+    """Real paths of the files that the given files name in `!include : path` directives."""
     out: set[str] = set()
     for path in paths:
         try:
@@ -361,11 +445,9 @@ def _included_by(paths: Iterable[Path]) -> set[str]:
             continue
         if "!include" not in text:
             continue
-        for line in text.splitlines():
-            m = _INCLUDE_LINE.match(line)
-            if m:
-                target = m.group(1) or m.group(2) or m.group(3) or ""
-                out.add(os.path.realpath(path.parent / target))
+        for m in _INCLUDE.finditer(text):
+            target = m.group(1) or m.group(2) or m.group(3) or ""
+            out.add(os.path.realpath(path.parent / target))
     return out
 
 
@@ -376,27 +458,28 @@ def _run(
     options: Mapping[str, Any] | None,
     write: bool,
     jobs: int | None,
+    isolate: bool,
+    timeout: float | None,
+    snapshot: Mapping[str, bytes],
 ) -> Iterator[FileResult]:
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
     jobs = min(jobs, len(items))
-    if jobs <= 1:
-        _init_worker(pass_, options, write)
+    if jobs <= 1 and not isolate:
+        _init_worker(pass_, options, write, snapshot)
         try:
             for item in items:
                 yield _work(item)
         finally:
             _WORKER.clear()
         return
-    chunksize = max(1, min(16, len(items) // (jobs * 4)))
-    ctx = multiprocessing.get_context()
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write))
-    try:
-        # Ordered (diffs come out in file order); results are small, models stay in workers.
-        yield from pool.imap(_work, items, chunksize=chunksize)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    # Results are small (diffs); models stay in the workers.
+    yield from run_in_workers(
+        items,
+        _work,
+        jobs=max(jobs, 1),
+        lost=_lost,
+        init=_init_worker,
+        init_args=(pass_, options, write, snapshot),
+        timeout=timeout,
+    )

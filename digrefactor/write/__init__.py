@@ -2,7 +2,10 @@
 
 from digrefactor.write._save import (
     atomic_write,
+    check_unchanged,
+    encode_text,
     project_files,
+    read_regular,
     save_project,
     save_workflow,
     write_workflow,
@@ -12,7 +15,10 @@ from digrefactor.write._writer import rewrite_text, verify_text
 
 __all__ = [
     "atomic_write",
+    "check_unchanged",
+    "encode_text",
     "project_files",
+    "read_regular",
     "rewrite_text",
     "save_project",
     "save_workflow",

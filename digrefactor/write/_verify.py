@@ -7,6 +7,7 @@ from pathlib import Path
 
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import expand_includes, load_raw_text, validate_workflow
 from digrefactor.models import Workflow
 from digrefactor.parse import to_data
@@ -15,6 +16,7 @@ from digrefactor.parse._load import _locator
 __all__ = ["verify_workflow_file"]
 
 
+@with_recursion_room
 def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None = None) -> None:
     """Raise :class:`DigWriteError` unless *text*, as the file *path*, reads back as *workflow*.
 

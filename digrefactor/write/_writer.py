@@ -19,6 +19,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import resolve_document
 from digrefactor.dialect._scalars import java_key_string
 from digrefactor.export._emit import (
@@ -692,6 +693,7 @@ class _Ctx:
     value_start: int
 
 
+@with_recursion_room
 def rewrite_text(doc: SourceDoc, new_raw: DataTree, *, verify: bool = True) -> str:
     """The file's text changed minimally so that it reads as *new_raw* (verified)."""
     old_raw = resolve_document(doc, None)
@@ -707,6 +709,7 @@ def rewrite_text(doc: SourceDoc, new_raw: DataTree, *, verify: bool = True) -> s
     return text
 
 
+@with_recursion_room
 def verify_text(text: str, intended: DataTree | Workflow, *, path: str | None = None) -> None:
     """Raise :class:`DigWriteError` unless *text* reads back as exactly *intended*.
 

@@ -23,6 +23,7 @@ PUBLIC_DUNDERS = {"__version__"}
 INTERNAL: dict[str, dict[str, str]] = {
     "parse": {
         "SourceLink": "what a loaded workflow remembers of its file; read by the writer",
+        "file_digest": "content digest behind the lost-update check of every write",
         "find_node": "source-node lookup used by error locations and the writer",
         "normalize_definition": "the step behind digdag_definition()",
     },
@@ -32,6 +33,9 @@ INTERNAL: dict[str, dict[str, str]] = {
         "render_scalar": "emitter building block, used by the writer",
     },
     "write": {
+        "check_unchanged": "the lost-update check inside atomic_write(), for the runner's renames",
+        "encode_text": "UTF-8 with a located error for lone surrogates; used before every write",
+        "read_regular": "reads a write target without ever opening a FIFO or device",
         "rewrite_text": "the text-level step behind write_workflow()",
         "verify_text": "the re-read check behind write_workflow()",
         "verify_workflow_file": "the write-time check behind save_workflow() and codemods",
