@@ -424,6 +424,7 @@ class _FileIncludes:
         self.stack: list[str] = []
         self.frames: list[_Frame] = [_Frame(root.depth)]
         self.snapshot = _SNAPSHOT.get()
+        self.workflow = os.path.basename(root.path) if root.path else "this workflow"
 
     def __call__(self, path: str, doc: SourceDoc, knode: Node, depth: int) -> Include:
         line, col = doc.line_col(knode.start)
@@ -462,7 +463,7 @@ class _FileIncludes:
         # at once, where the directive is (a bomb stops at its first excess).
         if frame.directives > MAX_INCLUDES:
             raise DigIncludeError(
-                f"loading this workflow processes more than {MAX_INCLUDES} `!include` "
+                f"loading {self.workflow} processes more than {MAX_INCLUDES} `!include` "
                 "directives (files included again count again, as Digdag reads them again); "
                 "that is an include bomb, not a workflow",
                 **where,

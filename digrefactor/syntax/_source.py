@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ __all__ = [
     "SourceDoc",
     "decode_source",
     "parse_source",
+    "walk_nodes",
 ]
 
 _BOM = "\ufeff"
@@ -285,13 +287,18 @@ def _bom_stand_in(body: str) -> str | None:
 
 
 def _restore_bom(root: Node | None, stand_in: str) -> None:
+    for node in walk_nodes(root):
+        if isinstance(node, ScalarNode) and stand_in in node.value:
+            node.value = node.value.replace(stand_in, _BOM)
+
+
+def walk_nodes(root: Node | None) -> Iterator[Node]:
+    """Every node under *root* (keys too; aliases as themselves), without recursion."""
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
-        if isinstance(node, ScalarNode):
-            if stand_in in node.value:
-                node.value = node.value.replace(stand_in, _BOM)
-        elif isinstance(node, MappingNode):
+        yield node
+        if isinstance(node, MappingNode):
             for key, value in node.pairs:
                 stack.append(key)
                 stack.append(value)

@@ -16,6 +16,7 @@ from digrefactor._limits import with_recursion_room
 from digrefactor.export._emit import export_workflow
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.parse import SourceLink, file_digest
+from digrefactor.syntax import parse_source
 from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text
 
@@ -247,15 +248,24 @@ def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
         text = write_workflow(workflow)
     except DigError as exc:
         raise exc.with_path(target) from None
+    link = _own_file_link(workflow, target)
+    if link is not None and text == link.doc.text:
+        return False  # nothing changed since the file was read (or last saved)
     data = encode_text(text, target)
     if read_regular(target) == data:
         return False
     verify_workflow_file(text, workflow, target)
-    link = _own_file_link(workflow, target)
     atomic_write(target, data, expect=link.disk_digest if link is not None else None)
     if link is not None:
-        link.disk_digest = file_digest(data)
+        _saved(link, text, data)
     return True
+
+
+def _saved(link: SourceLink, text: str, data: bytes) -> None:
+    """The workflow's file now holds *text*: later edits are written relative to it, and a
+    later save checks the file still holds it."""
+    link.doc = parse_source(text, link.path)
+    link.disk_digest = file_digest(data)
 
 
 def _own_file_link(workflow: Workflow, target: Path) -> SourceLink | None:
@@ -300,7 +310,7 @@ def save_project(project: WorkflowProject, directory: str | Path | None = None) 
             raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=target) from None
         atomic_write(target, data, expect=link.disk_digest if link is not None else None)
         if link is not None:
-            link.disk_digest = file_digest(data)
+            _saved(link, data.decode("utf-8"), data)
         written.append(target)
 
     # Other files first: workflows are verified against the files they include.

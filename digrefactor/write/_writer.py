@@ -41,6 +41,7 @@ from digrefactor.syntax import (
     SequenceNode,
     SourceDoc,
     parse_source,
+    walk_nodes,
 )
 
 __all__ = ["rewrite_text", "verify_text"]
@@ -134,20 +135,14 @@ class _Writer:
 
     def _detect_quote(self) -> str:
         singles = doubles = 0
-        stack: list[Node] = [self.doc.root] if self.doc.root is not None else []
-        while stack and singles + doubles < 200:
-            node = stack.pop()
+        for node in walk_nodes(self.doc.root):
+            if singles + doubles >= 200:
+                break
             if isinstance(node, ScalarNode):
                 if node.style == "'":
                     singles += 1
                 elif node.style == '"':
                     doubles += 1
-            elif isinstance(node, MappingNode):
-                for k, v in node.pairs:
-                    stack.append(k)
-                    stack.append(v)
-            elif isinstance(node, SequenceNode):
-                stack.extend(node.items)
         return '"' if doubles > singles else "'"
 
     # ------------------------------------------------------------------ edits
@@ -219,7 +214,12 @@ class _Writer:
     # ------------------------------------------------------------------ positions
 
     def line_start(self, pos: int) -> int:
-        return self.text.rfind("\n", 0, pos) + 1
+        start = self.text.rfind("\n", 0, pos) + 1
+        # The first line starts after a byte-order mark: text put before it would push the
+        # BOM into the middle of the file, where Digdag reads it as part of a key.
+        if start == 0 and self.doc.has_bom and pos > 0:
+            return 1
+        return start
 
     def after_line(self, pos: int) -> int:
         """Position after the line break ending the line of *pos* (or end of text)."""
