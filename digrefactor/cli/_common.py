@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digrefactor.transforms import FileFilter, discover_files
-from digrefactor.transforms._files import NotARegularFileError
+from digrefactor.files import FileFilter, NotARegularFileError, discover_files
 
 EXIT_OK = 0
 EXIT_FOUND = 1

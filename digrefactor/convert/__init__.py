@@ -7,6 +7,24 @@ folds sibling tasks that differ only in literal values into comprehensions, and 
 """
 
 from digrefactor.convert._module import ConversionReport, convert, to_python
-from digrefactor.convert._write import write_dig_files
+from digrefactor.convert._modules import load_python, module_file
+from digrefactor.convert._write import (
+    DriftReport,
+    FileDrift,
+    check_dig_files,
+    remove_extra_files,
+    write_dig_files,
+)
 
-__all__ = ["ConversionReport", "convert", "to_python", "write_dig_files"]
+__all__ = [
+    "ConversionReport",
+    "DriftReport",
+    "FileDrift",
+    "check_dig_files",
+    "convert",
+    "load_python",
+    "module_file",
+    "remove_extra_files",
+    "to_python",
+    "write_dig_files",
+]

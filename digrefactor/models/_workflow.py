@@ -111,8 +111,12 @@ class WorkflowProject(DigModel):
     workflows: list[Workflow] = Field(default_factory=list)
     #: Other files of the project (SQL, scripts, included YAML), by POSIX path relative to it.
     files: dict[str, bytes] = Field(default_factory=dict)
+    #: A directory whose files ship with the project as well (SQL, scripts...: a package made
+    #: by ``digrefactor convert`` keeps them next to its module). They are read, with their
+    #: permission bits, when the project is exported or pushed.
+    files_dir: Path | None = None
 
-    __special_fields__ = frozenset({"params", "name", "workflows", "files"})
+    __special_fields__ = frozenset({"params", "name", "workflows", "files", "files_dir"})
 
     _path: Path | None = PrivateAttr(default=None)
 

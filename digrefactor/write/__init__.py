@@ -1,8 +1,8 @@
 """Write: span-preserving rewrites of edited workflows, verified and atomic."""
 
+from digrefactor.write._project import included_files, project_file_map, project_files
 from digrefactor.write._save import (
     atomic_write,
-    project_files,
     save_project,
     save_workflow,
     write_workflow,
@@ -12,6 +12,8 @@ from digrefactor.write._writer import rewrite_text, verify_text
 
 __all__ = [
     "atomic_write",
+    "included_files",
+    "project_file_map",
     "project_files",
     "rewrite_text",
     "save_project",

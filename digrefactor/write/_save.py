@@ -13,7 +13,7 @@ from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text
 
-__all__ = ["atomic_write", "project_files", "save_project", "save_workflow", "write_workflow"]
+__all__ = ["atomic_write", "save_project", "save_workflow", "write_workflow"]
 
 # save_workflow / save_project verify with verify_workflow_file before every write.
 
@@ -82,14 +82,6 @@ def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
     verify_workflow_file(text, workflow, target)
     atomic_write(target, text)
     return True
-
-
-def project_files(project: WorkflowProject) -> dict[str, bytes]:
-    """Every file of the project by POSIX path: ``<name>.dig`` per workflow plus other files."""
-    out: dict[str, bytes] = dict(project.files)
-    for wf in project.workflows:
-        out[f"{wf.name}.dig"] = write_workflow(wf).encode("utf-8")
-    return out
 
 
 def save_project(project: WorkflowProject, directory: str | Path | None = None) -> list[Path]:

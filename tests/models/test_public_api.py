@@ -25,6 +25,7 @@ INTERNAL: dict[str, dict[str, str]] = {
         "SourceLink": "what a loaded workflow remembers of its file; read by the writer",
         "find_node": "source-node lookup used by error locations and the writer",
         "normalize_definition": "the step behind digdag_definition()",
+        "projects_below_message": "the wording of 'not a project' errors, shared by commands",
     },
     "export": {
         "render_block": "emitter building block, used by the converter",
@@ -32,6 +33,7 @@ INTERNAL: dict[str, dict[str, str]] = {
         "render_scalar": "emitter building block, used by the writer",
     },
     "write": {
+        "included_files": "the include files a project writes; the converter's building block",
         "rewrite_text": "the text-level step behind write_workflow()",
         "verify_text": "the re-read check behind write_workflow()",
         "verify_workflow_file": "the write-time check behind save_workflow() and codemods",
@@ -117,7 +119,8 @@ TOP_LEVEL_SUBSETS = {
         "run_files",
         "select_tasks",
     },
-    "convert": {"to_python", "write_dig_files"},
+    "convert": {"check_dig_files", "load_python", "to_python", "write_dig_files"},
+    "files": {"ProjectFile"},
     "client": {"DigdagClient"},
 }
 
