@@ -18,8 +18,8 @@ from digrefactor._errors import (
     DigWriteError,
 )
 from digrefactor.export import export_workflow
-from digrefactor.models import *  # noqa: F403
 from digrefactor.files import ProjectFile
+from digrefactor.models import *  # noqa: F403
 from digrefactor.parse import (
     ProjectDir,
     check_workflow,

@@ -49,6 +49,7 @@ from digrefactor.client._models import (
     Workflow,
     WorkflowSessionTime,
 )
+from digrefactor.files import ProjectFile
 
 log = logging.getLogger("digrefactor.client")
 
@@ -815,7 +816,8 @@ class DigdagClient:
         clear_schedules: list[str] | None = None,
         clear_all_schedules: bool | None = None,
     ) -> Project:
-        """Upload a project directory, a ``{path: bytes}`` mapping or a ``WorkflowProject``.
+        """Upload a project directory, a ``{path: bytes}`` mapping or a ``WorkflowProject``
+        model (with the files of its ``files_dir``; a lone ``Workflow`` is a project of one).
 
         The revision defaults to a random UUID like ``digdag push``. The archive is checked
         against ``max_archive_size`` (Digdag's default limit, 2 MiB) before uploading.
@@ -935,17 +937,19 @@ def _gunzip(data: bytes) -> bytes:
         return data
 
 
-def _model_files(project: Any) -> dict[str, bytes]:
-    """Files of a ``WorkflowProject`` model (loaded workflows written losslessly)."""
-    from digrefactor.models import WorkflowProject
-    from digrefactor.write import project_files
+def _model_files(project: Any) -> dict[str, ProjectFile]:
+    """Every file of a ``WorkflowProject`` (or a lone ``Workflow``) model: workflows (loaded
+    ones written losslessly), the files they include, its ``files`` and the files of its
+    ``files_dir`` with their permission bits."""
+    from digrefactor.models import Workflow, WorkflowProject
+    from digrefactor.write import project_file_map
 
-    if not isinstance(project, WorkflowProject):
+    if not isinstance(project, WorkflowProject | Workflow):
         raise TypeError(
-            "push() takes a directory, a {path: bytes} mapping or a WorkflowProject, "
-            f"not {type(project).__name__}"
+            "push() takes a directory, a {path: bytes} mapping, a WorkflowProject or a "
+            f"Workflow, not {type(project).__name__}"
         )
-    return project_files(project)
+    return project_file_map(project)
 
 
 def _connection_reason(exc: requests.RequestException) -> str:

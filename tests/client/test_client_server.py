@@ -123,9 +123,6 @@ def test_push_mapping_then_pull_round_trips(client: DigdagClient, tmp_path: Path
 
 
 def test_push_workflow_project_model(client: DigdagClient) -> None:
-    export = pytest.importorskip("digrefactor.export")
-    if not hasattr(export, "project_files"):
-        pytest.skip("digrefactor.export.project_files is not written yet")
     from digrefactor.models import EchoTask, Workflow, WorkflowProject
 
     name = _name("model")

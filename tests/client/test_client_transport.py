@@ -334,8 +334,5 @@ def test_push_uploads_a_mapping_as_gzip(scripted: ScriptedServer) -> None:
 
 
 def test_push_of_an_unknown_object_names_what_is_accepted() -> None:
-    export = pytest.importorskip("digrefactor.export")
-    if hasattr(export, "project_files"):
-        pytest.skip("digrefactor.export.project_files exists: models are pushed for real")
     with DigdagClient("http://127.0.0.1:9") as client, pytest.raises(TypeError, match="mapping"):
         client.push(object(), "p")
