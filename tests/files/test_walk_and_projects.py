@@ -179,7 +179,7 @@ def test_a_directory_without_workflows_is_not_a_project(tmp_path: Path) -> None:
     assert f"projects below it: {tmp_path / 'team/etl'}, {tmp_path / 'team/reports'}" in message
     empty = tmp_path / "docs"
     empty.mkdir()
-    with pytest.raises(DigError, match="no Digdag project .* at or below it"):
+    with pytest.raises(DigError, match=r"no Digdag project .* at or below it"):
         load_project(empty)
 
 
