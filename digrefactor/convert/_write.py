@@ -14,10 +14,12 @@ from typing import Literal
 
 from digrefactor._datatree import digdag_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor.dialect import expand_includes, load_raw_text
 from digrefactor.files import ProjectFile, project_file_paths, walk, workflow_file_names
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.parse import digdag_definition, load_workflow
-from digrefactor.write import atomic_write, project_file_map, verify_workflow_file
+from digrefactor.syntax import decode_source
+from digrefactor.write import atomic_write, included_files, project_file_map, verify_workflow_file
 
 __all__ = ["DriftReport", "FileDrift", "check_dig_files", "remove_extra_files", "write_dig_files"]
 
@@ -100,8 +102,8 @@ class FileDrift:
     #: ``missing``: defined but not on disk; ``changed``: other content; ``mode``: same content,
     #: other permission bits; ``extra``: on disk but no longer defined.
     kind: DriftKind
-    #: For a changed workflow: whether Digdag would read another workflow (False: the text
-    #: differs only in form); None for other files.
+    #: For a changed workflow or included file: whether Digdag would read something else
+    #: (False: the text differs only in form); None for other files.
     meaning: bool | None = None
     #: Why the meaning differs when it cannot be compared (the file on disk does not load).
     detail: str = ""
@@ -109,6 +111,8 @@ class FileDrift:
     actual: bytes | None = None
     expected_mode: int | None = None
     actual_mode: int | None = None
+    #: What the file is to the project: a ``workflow``, an ``include``d file, or another file.
+    role: Literal["workflow", "include", "file"] = "file"
 
     def describe(self) -> str:
         """One line: what differs."""
@@ -120,10 +124,12 @@ class FileDrift:
             return f"mode {self.actual_mode:04o} on disk, {self.expected_mode:04o} defined"
         if self.meaning is None:
             return "differs from what the module defines"
+        what = "workflow" if self.role == "workflow" else "data"
         if self.meaning:
             why = f": {self.detail}" if self.detail else ""
-            return f"differs in meaning: Digdag would read another workflow{why}"
-        return "differs in text only (Digdag reads the same workflow)"
+            other = "another workflow" if self.role == "workflow" else "other data"
+            return f"differs in meaning: Digdag would read {other}{why}"
+        return f"differs in text only (Digdag reads the same {what})"
 
     def unified_diff(self, module_label: str = "module") -> str:
         """The difference as a unified diff (on disk → defined); empty for a mode change."""
@@ -174,6 +180,7 @@ def check_dig_files(
     root = Path(directory)
     report = DriftReport(root, defined=len(files))
     workflows = {f"{wf.name}.dig": wf for wf in _workflows(workflow_or_project)}
+    includes = set(included_files(list(workflows.values())))
     for rel, file in files.items():
         path = root / rel
         try:
@@ -183,8 +190,18 @@ def check_dig_files(
         if actual is None:
             report.drift.append(FileDrift(rel, path, "missing", expected=file.data))
         elif actual != file.data:
-            meaning, detail = _meaning_differs(workflows.get(rel), path)
-            report.drift.append(FileDrift(rel, path, "changed", meaning, detail, file.data, actual))
+            role: Literal["workflow", "include", "file"] = "file"
+            meaning: bool | None = None
+            detail = ""
+            if rel in workflows:
+                role = "workflow"
+                meaning, detail = _meaning_differs(workflows[rel], path)
+            elif rel in includes:
+                role = "include"
+                meaning, detail = _data_differs(file.data, actual, path)
+            report.drift.append(
+                FileDrift(rel, path, "changed", meaning, detail, file.data, actual, role=role)
+            )
         elif _mode_differs(path, file):
             report.drift.append(
                 FileDrift(
@@ -208,14 +225,25 @@ def check_dig_files(
     return report
 
 
-def _meaning_differs(workflow: Workflow | None, path: Path) -> tuple[bool | None, str]:
-    if workflow is None:
-        return None, ""
+def _meaning_differs(workflow: Workflow, path: Path) -> tuple[bool, str]:
     try:
         on_disk = load_workflow(path, name=workflow.name)
         return not digdag_equal(digdag_definition(on_disk), digdag_definition(workflow)), ""
     except DigError as exc:
         return True, f"the file on disk does not load ({exc.message})"
+
+
+def _data_differs(expected: bytes, actual: bytes, path: Path) -> tuple[bool, str]:
+    """Whether an included file's YAML means other data (its own includes resolved there)."""
+    try:
+        ours = expand_includes(load_raw_text(expected.decode("utf-8"), str(path))[1])
+    except (DigError, UnicodeDecodeError) as exc:  # pragma: no cover - we wrote it
+        return True, str(exc)
+    try:
+        theirs = expand_includes(load_raw_text(decode_source(actual, str(path)), str(path))[1])
+    except DigError as exc:
+        return True, f"the file on disk does not load ({exc.message})"
+    return not digdag_equal(ours, theirs), ""
 
 
 def _extra_files(root: Path, defined: set[str]) -> Iterator[str]:

@@ -215,7 +215,7 @@ def test_included_and_kept_files_are_guarded_too(
     code, _, err = _export(str(package), "-o", str(deploy), "--check", capsys=capsys)
     assert code == 1
     # The include changes what load.dig means, so the workflow is compared too.
-    assert f"{deploy / 'config/env.yml'}: differs from what the module defines" in err
+    assert f"{deploy / 'config/env.yml'}: differs in meaning: Digdag would read other data" in err
     assert f"{deploy / 'queries/load.sql'}: missing (the module defines it)" in err
     assert f"{deploy / 'scripts/run.sh'}: mode 0644 on disk, 0755 defined" in err
     assert main(["export", str(package), "-o", str(deploy), "-q"]) == 0
