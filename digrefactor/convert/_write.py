@@ -171,8 +171,8 @@ def check_dig_files(
     """Compare *directory* with the files :func:`write_dig_files` would write there.
 
     A workflow whose text differs is also loaded from the directory (its includes resolved
-    there) to tell a change of meaning from one of form. Files of the directory that the
-    Python no longer defines are ``extra``: those Digdag would archive with the project (dot
+    there) to tell a change of meaning from one of form. Files of the directory that a project
+    no longer defines are ``extra``: those Digdag would archive with the project (dot
     files and ``.digdagignore``-d paths are not), except inside subdirectories that hold
     top-level ``.dig`` files and no defined file (other projects exported next to this one).
     """
@@ -214,7 +214,8 @@ def check_dig_files(
             )
         else:
             report.up_to_date += 1
-    if root.is_dir():
+    # Only a project defines a set of files; a lone workflow is one file among others.
+    if isinstance(workflow_or_project, WorkflowProject) and root.is_dir():
         for rel in _extra_files(root, set(files)):
             path = root / rel
             try:

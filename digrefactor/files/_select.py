@@ -135,14 +135,23 @@ def _walk(
         base_chain = [d for d in reversed(resolved.parents) if d == top or top in d.parents]
         base_chain.append(resolved)
 
+    chains: dict[str, list[Path]] = {"": base_chain}
+
+    def chain_of(directory: str) -> list[Path]:
+        """The directories whose ``.gitignore`` applies inside *directory* (outermost first)."""
+        chain = chains.get(directory)
+        if chain is None:
+            parent, _, _ = directory.rpartition("/")
+            chain = chains[directory] = [*chain_of(parent), resolved / directory]
+        return chain
+
     def prune(entry: Entry) -> bool:
         if exclude.match_file(entry.rel + "/" if entry.is_dir else entry.rel):
             return True
         if not entry.is_dir and not include.match_file(entry.rel):
             return True
         if ff.gitignore:
-            parts = entry.rel.split("/")[:-1]
-            chain = [*base_chain, *(resolved.joinpath(*parts[: i + 1]) for i in range(len(parts)))]
+            chain = chain_of(entry.rel.rpartition("/")[0])
             return gitignores.ignored(resolved / entry.rel, entry.is_dir, chain)
         return False
 

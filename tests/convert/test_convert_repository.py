@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.tree import write_tree
 
 from digrefactor import WorkflowProject, load_project, to_data
 from digrefactor.cli import main
@@ -19,16 +20,8 @@ from digrefactor.files import project_file_paths, read_files
 WF = "+a:\n  sh>: echo a\n"
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def _repo(tmp_path: Path) -> Path:
-    repo = _write(
+    repo = write_tree(
         tmp_path / "repo",
         {
             "README.md": "# not a project\n",
@@ -114,7 +107,7 @@ def test_export_of_a_converted_package_reproduces_the_whole_project(tmp_path: Pa
 def test_a_path_without_projects_is_an_error_naming_none(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    docs = _write(tmp_path / "docs", {"index.md": "hi\n"})
+    docs = write_tree(tmp_path / "docs", {"index.md": "hi\n"})
     assert main(["convert", str(docs), "-o", str(tmp_path / "py")]) == 2
     assert capsys.readouterr().err == (
         f"error: {docs}: no Digdag project (a directory with top-level .dig files) at or below it\n"
@@ -125,7 +118,7 @@ def test_a_path_without_projects_is_an_error_naming_none(
 def test_a_project_that_does_not_load_is_reported_and_the_others_converted(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = _write(tmp_path / "repo", {"good/a.dig": WF, "bad/b.dig": "+a: [\n"})
+    repo = write_tree(tmp_path / "repo", {"good/a.dig": WF, "bad/b.dig": "+a: [\n"})
     assert main(["convert", str(repo), "-o", str(tmp_path / "py")]) == 1
     err = capsys.readouterr().err
     assert f"{repo / 'bad/b.dig'}:2:1: " in err
@@ -137,7 +130,7 @@ def test_a_project_that_does_not_load_is_reported_and_the_others_converted(
 
 
 def test_per_workflow_puts_the_modules_in_the_package(tmp_path: Path) -> None:
-    repo = _write(tmp_path / "proj", {"a.dig": WF, "b.dig": WF})
+    repo = write_tree(tmp_path / "proj", {"a.dig": WF, "b.dig": WF})
     assert main(["convert", str(repo), "-o", str(tmp_path / "py"), "--per-workflow", "-q"]) == 0
     package = tmp_path / "py/proj"
     assert sorted(p.name for p in package.iterdir()) == ["__init__.py", "a.py", "b.py"]
@@ -227,7 +220,7 @@ def test_files_no_longer_defined_are_reported_and_pruned(
     exported: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     package, deploy = exported
-    _write(
+    write_tree(
         deploy,
         {
             "old.dig": WF,
@@ -265,7 +258,7 @@ def test_a_drift_check_against_a_missing_directory(
 
 
 def test_load_python_imports_a_package_with_relative_imports(tmp_path: Path) -> None:
-    pkg = _write(
+    pkg = write_tree(
         tmp_path / "flows",
         {
             "__init__.py": "",

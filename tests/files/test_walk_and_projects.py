@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.tree import write_tree
 
 from digrefactor import DigError, discover_projects, load_project
 from digrefactor.files import (
@@ -19,16 +20,10 @@ from digrefactor.files import (
 WF = "+a:\n  sh>: echo a\n"
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def test_walk_is_sorted_depth_first_and_skips_dot_names(tmp_path: Path) -> None:
-    _write(tmp_path, {"b.txt": "", "a/z.dig": "", "a/y/x.sql": "", ".git/config": "", "a/.env": ""})
+    write_tree(
+        tmp_path, {"b.txt": "", "a/z.dig": "", "a/y/x.sql": "", ".git/config": "", "a/.env": ""}
+    )
     assert [(e.rel, e.kind) for e in walk(tmp_path)] == [
         ("a", "dir"),
         ("a/y", "dir"),
@@ -39,13 +34,13 @@ def test_walk_is_sorted_depth_first_and_skips_dot_names(tmp_path: Path) -> None:
 
 
 def test_walk_prunes_what_the_caller_says(tmp_path: Path) -> None:
-    _write(tmp_path, {"keep/a.dig": "", "skip/b.dig": "", "c.tmp": ""})
+    write_tree(tmp_path, {"keep/a.dig": "", "skip/b.dig": "", "c.tmp": ""})
     rels = [e.rel for e in walk(tmp_path, prune=lambda e: e.name in ("skip", "c.tmp"))]
     assert rels == ["keep", "keep/a.dig"]
 
 
 def test_walk_does_not_follow_directory_links_unless_asked(tmp_path: Path) -> None:
-    _write(tmp_path, {"real/a.dig": ""})
+    write_tree(tmp_path, {"real/a.dig": ""})
     (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "file.dig").symlink_to(tmp_path / "real" / "a.dig")
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
@@ -63,7 +58,7 @@ def test_walk_does_not_follow_directory_links_unless_asked(tmp_path: Path) -> No
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
 def test_special_files_are_seen_but_never_project_files(tmp_path: Path) -> None:
-    _write(tmp_path, {"a.dig": WF})
+    write_tree(tmp_path, {"a.dig": WF})
     os.mkfifo(tmp_path / "pipe.sql")
     assert {e.rel: e.kind for e in walk(tmp_path)}["pipe.sql"] == "special"
     assert project_file_paths(tmp_path) == ["a.dig"]
@@ -88,7 +83,7 @@ def test_a_deep_tree_is_walked_without_recursion(tmp_path: Path) -> None:
 
 
 def test_project_files_honour_digdagignore_and_exclusions(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "main.dig": WF,
@@ -104,13 +99,13 @@ def test_project_files_honour_digdagignore_and_exclusions(tmp_path: Path) -> Non
 
 
 def test_workflow_file_names_are_the_kept_top_level_dig_files(tmp_path: Path) -> None:
-    _write(tmp_path, {"a.dig": WF, "b.dig": WF, "sub/c.dig": WF, ".digdagignore": "b.dig\n"})
+    write_tree(tmp_path, {"a.dig": WF, "b.dig": WF, "sub/c.dig": WF, ".digdagignore": "b.dig\n"})
     (tmp_path / "dir.dig").mkdir()
     assert workflow_file_names(tmp_path) == ["a.dig"]
 
 
 def test_find_project_dirs(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "README.md": "",
@@ -130,7 +125,7 @@ def test_find_project_dirs(tmp_path: Path) -> None:
 
 
 def test_nested_directories_are_part_of_the_project_that_uses_them(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "main.dig": "_export:\n  !include : config/params.dig\n+go:\n  call>: common/step\n",
@@ -171,7 +166,7 @@ def test_nested_directories_are_part_of_the_project_that_uses_them(tmp_path: Pat
 
 
 def test_a_directory_without_workflows_is_not_a_project(tmp_path: Path) -> None:
-    _write(tmp_path, {"team/etl/a.dig": WF, "team/reports/b.dig": WF})
+    write_tree(tmp_path, {"team/etl/a.dig": WF, "team/reports/b.dig": WF})
     with pytest.raises(DigError) as info:
         load_project(tmp_path)
     message = str(info.value)
@@ -184,7 +179,7 @@ def test_a_directory_without_workflows_is_not_a_project(tmp_path: Path) -> None:
 
 
 def test_read_files_keeps_modes(tmp_path: Path) -> None:
-    _write(tmp_path, {"run.sh": "#!/bin/sh\n", "q.sql": "select 1"})
+    write_tree(tmp_path, {"run.sh": "#!/bin/sh\n", "q.sql": "select 1"})
     (tmp_path / "run.sh").chmod(0o755)
     (tmp_path / "q.sql").chmod(0o640)
     files = read_files(tmp_path)

@@ -391,3 +391,26 @@ def java_version() -> str:
     java = os.environ.get("DIGDAG_JAVA") or shutil.which("java") or "java"
     proc = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
     return (proc.stderr or proc.stdout).splitlines()[0] if (proc.stderr or proc.stdout) else "?"
+
+
+def export_differences(
+    oracle: DigdagOracle, pairs: Iterable[tuple[Path, Path]]
+) -> tuple[int, list[str]]:
+    """Judge ``(original, exported)`` `.dig` file pairs: how many originals Digdag accepts
+    (only those are compared) and every pair whose export Digdag reads differently."""
+    todo = list(pairs)
+    verdicts = oracle.judge([p for pair in todo for p in pair])
+    differences: list[str] = []
+    compared = 0
+    for original, copy in todo:
+        theirs, ours = verdicts[original.absolute()], verdicts[copy.absolute()]
+        if not theirs.ok:
+            continue  # Digdag rejects the original: nothing to compare
+        compared += 1
+        if not ours.ok:
+            differences.append(f"{original}: Digdag rejects the export: {ours.error}")
+            continue
+        diff = definition_difference(theirs.definition, ours.definition)
+        if diff is not None:
+            differences.append(f"{original}: {diff}")
+    return compared, differences
