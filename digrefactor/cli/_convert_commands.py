@@ -33,12 +33,13 @@ from digrefactor.convert import (
     remove_extra_files,
     write_dig_files,
 )
-from digrefactor.convert._build import python_name
 from digrefactor.convert._package import (
     PackagePlan,
     PackageResult,
     convert_package,
-    load_project_dir,
+    convert_package_per_workflow,
+    existing_and_different,
+    module_name,
     plan_packages,
     write_package_markers,
 )
@@ -84,6 +85,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     conv.add_argument(
         "--no-fold", action="store_true", help="keep every task as its own call (no loops)"
+    )
+    conv.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite modules and kept files that exist with other content (edited Python!)",
     )
     conv.add_argument("-q", "--quiet", action="store_true", help="only errors and the summary")
     conv.set_defaults(func=_convert)
@@ -167,7 +173,7 @@ def _convert(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     plans = [plan for base, found in projects.items() for plan in plan_packages(found, base, out)]
-    problems = _convert_files(files, out, fold=not args.no_fold)
+    problems = _convert_files(files, out, fold=not args.no_fold, force=args.force)
     if problems < 0:
         return EXIT_USAGE
     results: list[PackageResult] = []
@@ -203,7 +209,7 @@ def _convert(args: argparse.Namespace) -> int:
     return EXIT_PROBLEM if problems else EXIT_OK
 
 
-def _convert_files(files: list[Path], out: Path, *, fold: bool) -> int:
+def _convert_files(files: list[Path], out: Path, *, fold: bool, force: bool) -> int:
     """Convert `.dig` files given directly, one module each; the number that failed, or -1
     when the output cannot be written."""
     problems = 0
@@ -220,7 +226,11 @@ def _convert_files(files: list[Path], out: Path, *, fold: bool) -> int:
             print(f"{path}: cannot convert: {err}", file=sys.stderr)
             problems += 1
             continue
-        target = out if out.suffix == ".py" else out / f"{_module_name(wf.name, taken)}.py"
+        target = out if out.suffix == ".py" else out / f"{module_name(wf.name, taken)}.py"
+        if not force and existing_and_different({target: report.source.encode("utf-8")}):
+            print(f"{target}: exists with other content (--force overwrites it)", file=sys.stderr)
+            problems += 1
+            continue
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, report.source)
@@ -234,7 +244,7 @@ def _convert_files(files: list[Path], out: Path, *, fold: bool) -> int:
 def _convert_project(plan: PackagePlan, args: argparse.Namespace) -> PackageResult:
     if not args.per_workflow:
         try:
-            result = convert_package(plan, fold_loops=not args.no_fold)
+            result = convert_package(plan, fold_loops=not args.no_fold, overwrite=args.force)
         except (ValueError, TypeError) as err:
             result = PackageResult(plan)
             result.errors.append(DigError(f"cannot convert: {err}", path=str(plan.project.root)))
@@ -249,39 +259,21 @@ def _convert_project(plan: PackagePlan, args: argparse.Namespace) -> PackageResu
                 f"({result.workflows} workflows{kept}){_summary(result.report)}"
             )
         return result
-    result = PackageResult(plan)
-    loaded, result.errors = load_project_dir(plan.project)
-    if loaded is None:
-        return result
-    plan.package.mkdir(parents=True, exist_ok=True)
-    atomic_write(
-        plan.module, f'"""Digdag project {plan.project.name}: one module per workflow."""\n'
+    result, modules = convert_package_per_workflow(
+        plan, fold_loops=not args.no_fold, overwrite=args.force
     )
-    taken = {"__init__", plan.files_dir}
-    for wf in loaded.workflows:
-        report = convert(wf, fold_loops=not args.no_fold)
-        target = plan.package / f"{_module_name(wf.name, taken)}.py"
-        atomic_write(target, report.source)
-        if not args.quiet:
+    if not args.quiet:
+        for target, report in modules.items():
             print(f"{target}{_summary(report)}")
-    result.report = ConversionReport(source="", workflows=len(loaded.workflows))
-    result.workflows = len(loaded.workflows)
-    if loaded.files and not args.quiet:
-        print(
-            f"note: {plan.project.root}: {len(loaded.files)} other files not kept "
-            "(--per-workflow keeps the workflows only)",
-            file=sys.stderr,
-        )
+        if result.ok and plan.project.file_paths() != [
+            p.name for p in plan.project.workflow_paths()
+        ]:
+            print(
+                f"note: {plan.project.root}: its other files are not kept "
+                "(--per-workflow keeps the workflows only)",
+                file=sys.stderr,
+            )
     return result
-
-
-def _module_name(name: str, taken: set[str]) -> str:
-    base = python_name(name, fallback="workflow")
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}_{n}", n + 1
-    taken.add(candidate)
-    return candidate
 
 
 def _summary(report: ConversionReport) -> str:

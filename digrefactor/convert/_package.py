@@ -30,7 +30,10 @@ __all__ = [
     "PackagePlan",
     "PackageResult",
     "convert_package",
+    "convert_package_per_workflow",
+    "existing_and_different",
     "load_project_dir",
+    "module_name",
     "package_name",
     "plan_packages",
     "write_package_markers",
@@ -156,31 +159,103 @@ def load_project_dir(project: ProjectDir) -> tuple[WorkflowProject | None, list[
         return None, errors or [first]
 
 
-def convert_package(plan: PackagePlan, *, fold_loops: bool = True) -> PackageResult:
+def convert_package(
+    plan: PackagePlan, *, fold_loops: bool = True, overwrite: bool = False
+) -> PackageResult:
     """Convert one project into its package: ``__init__.py`` plus the files directory.
 
-    Nothing is written for a project whose workflows do not all load (``errors`` says why).
+    Nothing is written for a project whose workflows do not all load, nor — unless
+    *overwrite* — over a module or kept file that exists with other content (someone may have
+    edited the Python since an earlier conversion); ``errors`` says why.
     """
     result = PackageResult(plan)
     loaded, errors = load_project_dir(plan.project)
     if loaded is None:
         result.errors = errors
         return result
-    root = plan.project.root
     generated = set(included_files(loaded.workflows))
     kept = [rel for rel in loaded.files if rel not in generated]
     report = convert(loaded, fold_loops=fold_loops, files_dir=plan.files_dir if kept else None)
     files_root = plan.package / plan.files_dir
+    targets = {plan.module: report.source.encode("utf-8")}
+    targets.update({files_root / rel: loaded.files[rel] for rel in kept})
+    if not overwrite:
+        result.errors = _refusals(targets)
+        if result.errors:
+            return result
     plan.package.mkdir(parents=True, exist_ok=True)
     for rel in kept:
         target = files_root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = root / rel
         # The source file's permission bits come along (scripts stay executable).
-        atomic_write(target, loaded.files[rel], like=source)
+        atomic_write(target, loaded.files[rel], like=plan.project.root / rel)
     atomic_write(plan.module, report.source)
     result.report = report
     result.workflows = len(loaded.workflows)
     result.kept_files = len(kept)
     result.generated_files = len(generated)
     return result
+
+
+def convert_package_per_workflow(
+    plan: PackagePlan, *, fold_loops: bool = True, overwrite: bool = False
+) -> tuple[PackageResult, dict[Path, ConversionReport]]:
+    """Convert one project into a package with one module per workflow (``workflow`` in each;
+    the project's other files are not kept). Same refusals as :func:`convert_package`."""
+    result = PackageResult(plan)
+    loaded, result.errors = load_project_dir(plan.project)
+    if loaded is None:
+        return result, {}
+    taken = {"__init__", plan.files_dir}
+    modules = {
+        plan.package / f"{module_name(wf.name, taken)}.py": convert(wf, fold_loops=fold_loops)
+        for wf in loaded.workflows
+    }
+    marker = f'"""Digdag project {_plain(plan.project.name)}: one module per workflow."""\n'
+    targets = {plan.module: marker.encode(), **{p: r.source.encode() for p, r in modules.items()}}
+    if not overwrite:
+        result.errors = _refusals(targets)
+        if result.errors:
+            return result, {}
+    plan.package.mkdir(parents=True, exist_ok=True)
+    atomic_write(plan.module, marker)
+    for target, report in modules.items():
+        atomic_write(target, report.source)
+    result.report = ConversionReport(source="", workflows=len(loaded.workflows))
+    result.workflows = len(loaded.workflows)
+    return result, modules
+
+
+def module_name(name: str, taken: set[str]) -> str:
+    """A module name for a workflow, not among *taken* (which it joins)."""
+    base = python_name(name, fallback="workflow")
+    candidate, n = base, 2
+    while candidate in taken or keyword.iskeyword(candidate):
+        candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _plain(text: str) -> str:
+    return "".join(c if c.isprintable() and c not in '\\"' else "?" for c in text)
+
+
+def _refusals(targets: dict[Path, bytes]) -> list[DigError]:
+    return [
+        DigError("exists with other content (--force overwrites it)", path=str(path))
+        for path in existing_and_different(targets)
+    ]
+
+
+def existing_and_different(targets: dict[Path, bytes]) -> list[Path]:
+    """The paths of *targets* that exist with other content than the one to write there."""
+    found = []
+    for path, data in targets.items():
+        if path.is_symlink() or path.exists():
+            try:
+                same = path.is_file() and path.read_bytes() == data
+            except OSError:
+                same = False
+            if not same:
+                found.append(path)
+    return found

@@ -312,3 +312,28 @@ def test_generated_package_runs_as_a_script(tmp_path: Path) -> None:
         "queries/load.sql",
         "scripts/run.sh",
     ]
+
+
+def test_converting_again_never_overwrites_edited_python_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path)
+    out = tmp_path / "py"
+    assert main(["convert", str(repo), "-o", str(out), "-q"]) == 0
+    assert main(["convert", str(repo), "-o", str(out), "-q"]) == 0  # same content: fine
+    module = out / "repo/team/etl/__init__.py"
+    edited = module.read_text() + "\n# edited by hand\n"
+    module.write_text(edited)
+    capsys.readouterr()
+    assert main(["convert", str(repo), "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"{module}: exists with other content (--force overwrites it)" in err
+    assert "3 project(s) found: 2 converted" in err
+    assert module.read_text() == edited
+    assert main(["convert", str(repo), "-o", str(out), "-q", "--force"]) == 0
+    assert "edited by hand" not in module.read_text()
+    single = repo / "team/reports/daily.dig"
+    target = tmp_path / "daily.py"
+    target.write_text("# mine\n")
+    assert main(["convert", str(single), "-o", str(target)]) == 1
+    assert target.read_text() == "# mine\n"
