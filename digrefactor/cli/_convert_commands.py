@@ -27,20 +27,18 @@ from digrefactor.cli._progress import ProgressBar
 from digrefactor.convert import (
     ConversionReport,
     DriftReport,
-    check_dig_files,
-    convert,
-    load_python,
-    remove_extra_files,
-    write_dig_files,
-)
-from digrefactor.convert._package import (
     PackagePlan,
     PackageResult,
+    check_dig_files,
+    convert,
     convert_package,
     convert_package_per_workflow,
     existing_and_different,
+    load_python,
     module_name,
     plan_packages,
+    remove_extra_files,
+    write_dig_files,
     write_package_markers,
 )
 from digrefactor.parse import ProjectDir, discover_projects, load_workflow

@@ -32,7 +32,6 @@ __all__ = [
     "convert_package",
     "convert_package_per_workflow",
     "existing_and_different",
-    "load_project_dir",
     "module_name",
     "package_name",
     "plan_packages",
@@ -136,7 +135,7 @@ def write_package_markers(plans: Iterable[PackagePlan], out_dir: Path) -> list[P
     return written
 
 
-def load_project_dir(project: ProjectDir) -> tuple[WorkflowProject | None, list[DigError]]:
+def _load_project_dir(project: ProjectDir) -> tuple[WorkflowProject | None, list[DigError]]:
     """The project, or every workflow error in it (a project with errors is not converted)."""
     # A FIFO named *.dig is never read (it would block), but it is a workflow Digdag would try
     # to read: the project is refused rather than converted without it.
@@ -169,7 +168,7 @@ def convert_package(
     edited the Python since an earlier conversion); ``errors`` says why.
     """
     result = PackageResult(plan)
-    loaded, errors = load_project_dir(plan.project)
+    loaded, errors = _load_project_dir(plan.project)
     if loaded is None:
         result.errors = errors
         return result
@@ -203,7 +202,7 @@ def convert_package_per_workflow(
     """Convert one project into a package with one module per workflow (``workflow`` in each;
     the project's other files are not kept). Same refusals as :func:`convert_package`."""
     result = PackageResult(plan)
-    loaded, result.errors = load_project_dir(plan.project)
+    loaded, result.errors = _load_project_dir(plan.project)
     if loaded is None:
         return result, {}
     taken = {"__init__", plan.files_dir}

@@ -27,8 +27,14 @@ from support.digdag import (
 
 from digrefactor import WorkflowProject
 from digrefactor.cli import main
-from digrefactor.convert import check_dig_files, load_python, write_dig_files
-from digrefactor.convert._package import PackageResult, convert_package, plan_packages
+from digrefactor.convert import (
+    PackageResult,
+    check_dig_files,
+    convert_package,
+    load_python,
+    plan_packages,
+    write_dig_files,
+)
 from digrefactor.files import project_file_paths
 from digrefactor.parse import discover_projects
 
