@@ -337,3 +337,35 @@ def test_converting_again_never_overwrites_edited_python_without_force(
     target.write_text("# mine\n")
     assert main(["convert", str(single), "-o", str(target)]) == 1
     assert target.read_text() == "# mine\n"
+
+
+def test_package_names_are_identifiers_and_never_collide(tmp_path: Path) -> None:
+    from digrefactor.convert import plan_packages
+    from digrefactor.parse import discover_projects
+
+    repo = write_tree(
+        tmp_path / "my-repo",
+        {
+            "a-b/x.dig": WF,
+            "a_b/y.dig": WF,
+            "class/z.dig": WF,
+            "top.dig": WF,
+            "files/w.dig": WF,  # a project of its own where the top project's files would go
+            "q.sql": "select 1\n",
+        },
+    )
+    plans = plan_packages(discover_projects(repo), repo, tmp_path / "py")
+    got = {p.project.root.relative_to(repo).as_posix(): p for p in plans}
+    assert {rel: p.package.relative_to(tmp_path / "py").as_posix() for rel, p in got.items()} == {
+        ".": "my_repo",
+        "a-b": "my_repo/a_b",
+        "a_b": "my_repo/a_b_2",
+        "class": "my_repo/class_",
+        "files": "my_repo/files",
+    }
+    assert got["."].files_dir == "files_"
+    assert main(["convert", str(repo), "-o", str(tmp_path / "py"), "-q"]) == 0
+    assert (tmp_path / "py/my_repo/files_/q.sql").is_file()
+    top = load_python(tmp_path / "py/my_repo")
+    assert isinstance(top, WorkflowProject)
+    assert sorted(project_file_paths(top.files_dir or tmp_path)) == ["q.sql"]
