@@ -56,6 +56,30 @@ def digdag_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DigdagSe
         server.stop()
 
 
+BASIC_AUTH = ("digrefactor-admin", "s3cret-Pa55")
+
+
+@pytest.fixture(scope="session")
+def digdag_auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DigdagServer]:
+    """A second server with basic authentication; the user ``BASIC_AUTH`` is an admin."""
+    _require_digdag()
+    user, password = BASIC_AUTH
+    server = DigdagServer(
+        workdir=Path(tmp_path_factory.mktemp("digdag-auth-server")),
+        config={
+            "server.authenticator.type": "basic",
+            "server.authenticator.basic.username": user,
+            "server.authenticator.basic.password": password,
+            "server.authenticator.basic.admin": "true",
+        },
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --- Failures show the server's log; in CI a skipped `digdag` test fails the run -------------
 
 _SKIPPED_DIGDAG_TESTS: list[str] = []
@@ -65,9 +89,10 @@ _SKIPPED_DIGDAG_TESTS: list[str] = []
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
-    server = getattr(item, "funcargs", {}).get("digdag_server")
-    if report.failed and isinstance(server, DigdagServer):
-        report.sections.append(("Digdag server log (last 4000 characters)", server.log_tail()))
+    for fixture in ("digdag_server", "digdag_auth_server"):
+        server = getattr(item, "funcargs", {}).get(fixture)
+        if report.failed and isinstance(server, DigdagServer):
+            report.sections.append((f"{fixture} log (last 4000 characters)", server.log_tail()))
     if report.skipped and item.get_closest_marker("digdag") is not None:
         _SKIPPED_DIGDAG_TESTS.append(item.nodeid)
 

@@ -324,6 +324,10 @@ class DigdagClient:
         while True:
             body = self._get_json(*segments, params={**query, "last_id": last_id})
             items = body[key]
+            if items and last_id is not None and int(items[-1]["id"]) == last_id:
+                # The server ignored the cursor (e.g. schedules filtered by workflow): this
+                # page was already produced.
+                return
             for item in items:
                 yield model.model_validate(item)
                 produced += 1
@@ -440,12 +444,21 @@ class DigdagClient:
     def project_schedules(
         self, project: ProjectRef, *, workflow: str | None = None
     ) -> Iterator[Schedule]:
+        """Schedules of a project (id order), or the one of ``workflow``."""
+        if workflow is not None:
+            # Digdag answers one schedule (or none) and ignores last_id for this filter.
+            return iter(
+                self._get_list(
+                    Schedule,
+                    "schedules",
+                    "projects",
+                    _id(project),
+                    "schedules",
+                    params={"workflow": workflow},
+                )
+            )
         return self._paged(
-            Schedule,
-            "schedules",
-            ("projects", _id(project), "schedules"),
-            params={"workflow": workflow},
-            size_param=None,
+            Schedule, "schedules", ("projects", _id(project), "schedules"), size_param=None
         )
 
     def project_schedule(self, project: ProjectRef, workflow: str) -> Schedule:
@@ -794,7 +807,12 @@ class DigdagClient:
         """The full log of an attempt (or of tasks starting with ``task``), in file time order."""
         files = sorted(self.log_files(attempt, task=task), key=lambda f: (f.file_time, f.file_name))
         chunks = [_gunzip(self.download_log_file(attempt, f)) for f in files]
-        return b"".join(chunks).decode("utf-8", errors="replace")
+        # A chunk may end mid-line (echo> logs its text without a newline): never glue it to
+        # the next chunk's first line.
+        return b"".join(
+            chunk if chunk.endswith(b"\n") or i == len(chunks) - 1 else chunk + b"\n"
+            for i, chunk in enumerate(chunks)
+        ).decode("utf-8", errors="replace")
 
     # ------------------------------------------------------------------ version
 

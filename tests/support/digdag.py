@@ -290,11 +290,14 @@ class DigdagServer:
 
     workdir: Path
     endpoint: str = ""
+    admin_endpoint: str = ""  # the admin API (--admin-port), e.g. /api/admin/attempts/1/userinfo
     start_seconds: float = 0.0
     # Base64 of 16 bytes: enables project secrets.
     encryption_key: str = field(
         default_factory=lambda: base64.b64encode(secrets.token_bytes(16)).decode()
     )
+    # More system config (-X key=value), e.g. server.authenticator.basic.username.
+    config: Mapping[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -322,6 +325,8 @@ class DigdagServer:
                     "127.0.0.1",
                     "--port",
                     "0",
+                    "--admin-port",
+                    "0",
                     "-c",
                     "/dev/null",
                     "-O",
@@ -330,6 +335,11 @@ class DigdagServer:
                     f"server.runtime-info.path={info}",
                     "-X",
                     f"digdag.secret-encryption-key={self.encryption_key}",
+                    *(
+                        arg
+                        for key, value in self.config.items()
+                        for arg in ("-X", f"{key}={value}")
+                    ),
                 ],
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
@@ -344,8 +354,11 @@ class DigdagServer:
                 raise RuntimeError(f"Digdag server exited early:\n{self.log_tail()}")
             if not self.endpoint and info.exists():
                 try:
-                    addresses = json.loads(info.read_text())["local_addresses"]
-                    self.endpoint = f"http://127.0.0.1:{addresses[0]['port']}"
+                    runtime = json.loads(info.read_text())
+                    api = runtime["local_addresses"][0]["port"]
+                    admin = runtime["local_admin_addresses"][0]["port"]
+                    self.endpoint = f"http://127.0.0.1:{api}"
+                    self.admin_endpoint = f"http://127.0.0.1:{admin}"
                 except (ValueError, KeyError, IndexError):
                     pass  # file still being written
             if self.endpoint:
