@@ -12,7 +12,6 @@ that conversion preserves behaviour.
 from __future__ import annotations
 
 import re
-import runpy
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +21,10 @@ from typing import Any
 import pytest
 from support.digdag import SUMMARY_LINES
 
+from digrefactor import load_python, project_file_map
 from digrefactor.cli import main as cli_main
 from digrefactor.client import Attempt, DigdagClient
+from digrefactor.files import project_file_paths
 from digrefactor.models import WorkflowProject
 
 pytestmark = pytest.mark.digdag
@@ -170,15 +171,12 @@ def test_directory_project_runs_to_completion(directory_runs: dict[str, Run]) ->
 
 
 def _converted_project(tmp_path: Path) -> WorkflowProject:
-    """`digrefactor convert` the runnable project and execute what it generated."""
+    """`digrefactor convert` the runnable project and run the package it generated."""
     out = tmp_path / "converted"
     assert cli_main(["convert", str(RUNNABLE), "-o", str(out)]) == 0
-    projects: list[WorkflowProject] = []
-    for module in sorted(out.rglob("*.py")):
-        namespace = runpy.run_path(str(module))
-        projects += [v for v in namespace.values() if isinstance(v, WorkflowProject)]
-    assert len(projects) == 1, f"expected one project in {sorted(out.rglob('*.py'))}"
-    return projects[0]
+    project = load_python(out / RUNNABLE.name)
+    assert isinstance(project, WorkflowProject)
+    return project
 
 
 def test_converted_project_runs_identically(
@@ -186,11 +184,9 @@ def test_converted_project_runs_identically(
 ) -> None:
     project = _converted_project(tmp_path)
     assert sorted(w.name for w in project.workflows) == ["failing", "main", "sub"]
-    # Non-workflow files (the py> script, the included fragments) ride along with the model.
-    for path in sorted(RUNNABLE.rglob("*")):
-        rel = path.relative_to(RUNNABLE).as_posix()
-        if path.is_file() and "/" in rel and rel not in project.files:
-            project.files[rel] = path.read_bytes()
+    # Non-workflow files ride along with the model: the py> script from the package's files
+    # directory, the included fragments from the Python.
+    assert sorted(project_file_map(project)) == project_file_paths(RUNNABLE)
     name = f"converted_{uuid.uuid4().hex[:8]}"
     client.push(project, name)
     runs = {"main": _run(client, name, "main"), "failing": _run(client, name, "failing")}
