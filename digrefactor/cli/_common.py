@@ -38,9 +38,12 @@ class Config:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     gitignore: bool = True
+    #: ``[tool.digrefactor.lint]``: ``select``, ``ignore`` (codes), ``variables`` (names).
+    lint: dict[str, list[str]] = field(default_factory=dict)
 
 
-_CONFIG_KEYS = {"jobs", "include", "exclude", "extend-exclude", "gitignore"}
+_CONFIG_KEYS = {"jobs", "include", "exclude", "extend-exclude", "gitignore", "lint"}
+_LINT_KEYS = {"select", "ignore", "variables"}
 
 
 def find_pyproject(paths: Sequence[Path]) -> Path | None:
@@ -98,7 +101,26 @@ def load_config(paths: Sequence[Path]) -> Config:
         if not isinstance(section["gitignore"], bool):
             raise UsageError(f"{path}: [tool.digrefactor] gitignore must be true or false")
         cfg.gitignore = section["gitignore"]
+    if "lint" in section:
+        cfg.lint = _lint_section(path, section["lint"])
     return cfg
+
+
+def _lint_section(path: Path, lint: object) -> dict[str, list[str]]:
+    if not isinstance(lint, dict):
+        raise UsageError(f"{path}: [tool.digrefactor.lint] must be a table")
+    unknown = sorted(set(lint) - _LINT_KEYS)
+    if unknown:
+        raise UsageError(
+            f"{path}: [tool.digrefactor.lint] has unknown key {unknown[0]!r} "
+            f"(known: {', '.join(sorted(_LINT_KEYS))})"
+        )
+    out: dict[str, list[str]] = {}
+    for key, value in lint.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{path}: [tool.digrefactor.lint] {key} must be a list of strings")
+        out[key] = value
+    return out
 
 
 # ------------------------------------------------------------------------------ file options
