@@ -43,7 +43,7 @@ from digrefactor.lint import (
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
 
-__all__ = ["FragmentFilter", "add_check_parser", "load_all"]
+__all__ = ["FragmentFilter", "add_check_parser", "lint_options", "load_all"]
 
 
 @dataclass
@@ -152,20 +152,23 @@ def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     p.set_defaults(func=run_check)
 
 
-def lint_options(args: argparse.Namespace, config: Config) -> LintOptions:
-    """Codes to report and run-time variables: command line, then ``[tool.digrefactor.lint]``."""
+def lint_options(
+    config: Config, select: list[str] | None = None, ignore: list[str] | None = None
+) -> LintOptions:
+    """Codes to report and run-time variables: *select*/*ignore* (command line, comma-separated
+    codes), then ``[tool.digrefactor.lint]``. Raises :class:`UsageError` for an unknown code."""
 
     def codes(values: list[str] | None) -> list[str]:
         return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
 
-    select = codes(args.select) or codes(config.lint.get("select"))
-    ignore = codes(config.lint.get("ignore")) + codes(args.ignore)
-    unknown = unknown_codes(select + ignore)
+    chosen = codes(select) or codes(config.lint.get("select"))
+    ignored = codes(config.lint.get("ignore")) + codes(ignore)
+    unknown = unknown_codes(chosen + ignored)
     if unknown:
         raise UsageError(f"unknown lint code {unknown[0]!r} (codes: {', '.join(sorted(RULES))})")
     return LintOptions(
-        select=frozenset(select),
-        ignore=frozenset(ignore),
+        select=frozenset(chosen),
+        ignore=frozenset(ignored),
         variables=frozenset(config.lint.get("variables", [])),
     )
 
@@ -174,7 +177,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         config = load_config([Path(p) for p in args.paths])
         files = resolve_files(args.paths, args, config)
-        options = lint_options(args, config)
+        options = lint_options(config, args.select, args.ignore)
     except UsageError as exc:
         error(str(exc))
         return EXIT_USAGE
