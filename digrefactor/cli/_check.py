@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digrefactor._datatree import Include
 from digrefactor._errors import DigError, DigValidationError
@@ -32,16 +32,11 @@ from digrefactor.cli._common import (
 )
 from digrefactor.cli._progress import ProgressBar
 from digrefactor.dialect import load_raw_file
-from digrefactor.lint import (
-    RULES,
-    LintOptions,
-    LintResult,
-    lint_files,
-    lint_workflow,
-    unknown_codes,
-)
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
+
+if TYPE_CHECKING:  # the lint rules are imported when `check` runs, not for `--help`
+    from digrefactor.lint import LintOptions, LintResult
 
 __all__ = ["FragmentFilter", "add_check_parser", "lint_options", "load_all"]
 
@@ -158,6 +153,8 @@ def lint_options(
     """Codes to report and run-time variables: *select*/*ignore* (command line, comma-separated
     codes), then ``[tool.digrefactor.lint]``. Raises :class:`UsageError` for an unknown code."""
 
+    from digrefactor.lint import RULES, LintOptions, unknown_codes
+
     def codes(values: list[str] | None) -> list[str]:
         return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
 
@@ -174,6 +171,8 @@ def lint_options(
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from digrefactor.lint import RULES, lint_files, lint_workflow
+
     try:
         config = load_config([Path(p) for p in args.paths])
         files = resolve_files(args.paths, args, config)
