@@ -16,6 +16,7 @@ operators and unknown parameters are allowed (``digrefactor check`` warns about 
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from typing import Any
@@ -51,7 +52,9 @@ JSONSchema = dict[str, Any]
 #: `${...}`: a value Digdag evaluates at run time, so any type may come out of it.
 _TEMPLATE = {"type": "string", "pattern": r"\$\{"}
 _TASK_KEY = "^\\+"
-_OPERATOR_KEY = ">$"
+#: A key that is not an operator's (does not end with `>`). Patterns say "not" here: editors'
+#: validators (yaml-language-server) mishandle `not` under `propertyNames` next to `!include`.
+_NO_OPERATOR = "(?:[\\s\\S]*[^>])?"
 #: What an editor sees for `!include : file` (a key that is an empty, tagged scalar).
 _INCLUDE_KEY_HELP = (
     "`!include : file.dig` merges that file's mapping here (an editor shows the key as empty)."
@@ -236,9 +239,7 @@ def _operator_defs() -> tuple[dict[str, JSONSchema], list[JSONSchema], dict[str,
                     "$ref": f"#/$defs/operator:{name}",
                     "properties": {key: command_ref},
                     # A second operator key next to this one (WorkflowCompiler).
-                    "propertyNames": {
-                        "anyOf": [{"const": key}, {"not": {"pattern": _OPERATOR_KEY}}]
-                    },
+                    "propertyNames": {"pattern": f"^(?:{re.escape(key)}|{_NO_OPERATOR})$"},
                 },
             }
         )
@@ -247,7 +248,7 @@ def _operator_defs() -> tuple[dict[str, JSONSchema], list[JSONSchema], dict[str,
                 "if": {
                     "properties": {"_type": {"const": name}},
                     "required": ["_type"],
-                    "propertyNames": {"not": {"pattern": _OPERATOR_KEY}},
+                    "propertyNames": {"pattern": f"^{_NO_OPERATOR}$"},
                 },
                 "then": {
                     "$ref": f"#/$defs/operator:{name}",
@@ -378,14 +379,10 @@ def build_schema() -> JSONSchema:
                     # A disabled task becomes an empty group: nothing else is checked.
                     "then": {},
                     "else": {
-                        "if": {
-                            "anyOf": [
-                                {"required": ["_type"]},
-                                {"not": {"propertyNames": {"not": {"pattern": _OPERATOR_KEY}}}},
-                            ]
-                        },
-                        "then": _ref("operatorTask"),
-                        "else": _ref("groupTask"),
+                        # A group: no `name>` key and no `_type`.
+                        "if": {"propertyNames": {"pattern": f"^(?!_type$){_NO_OPERATOR}$"}},
+                        "then": _ref("groupTask"),
+                        "else": _ref("operatorTask"),
                     },
                 },
                 task_doc,
@@ -395,7 +392,7 @@ def build_schema() -> JSONSchema:
                     "type": "object",
                     "properties": {**directives, **operator_only, **include_key},
                     # An operator task has no subtasks (WorkflowCompiler).
-                    "propertyNames": {"not": {"pattern": _TASK_KEY}},
+                    "propertyNames": {"pattern": "^(?!\\+)"},
                     "allOf": op_rules,
                 },
                 describe_model(OperatorTask),
