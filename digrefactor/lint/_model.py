@@ -52,6 +52,12 @@ RULES: dict[str, Rule] = {
             "declares no plugins",
         ),
         Rule(
+            "DIG107",
+            "fails-at-run-time",
+            "a `_do`, `_else_do` or `_check` body that Digdag compiles only when it runs and then "
+            "rejects (an operator with subtasks, two operators, a parameter in a group, ...)",
+        ),
+        Rule(
             "DIG106",
             "mixed-line-endings",
             "a file that mixes line endings (LF, CRLF, CR)",

@@ -24,14 +24,13 @@ def lint_files(
     """
     results = list(results)
     fragments = {os.path.realpath(p) for p in included}
-    defined: dict[str, set[str]] = {}
-    for _, result in results:
-        for target, names in result.facts.defined_for():
-            defined.setdefault(target, set()).update(names)
     out: dict[str, list[LintWarning]] = {}
     for path, result in results:
         real = os.path.realpath(path)
-        given = defined.get(real, set())
+        given: set[str] = set()
+        if any(w.code == "DIG104" for w in result.warnings):
+            for _, other in results:
+                given |= other.facts.defined_for(real)
         out[path] = [
             w
             for w in result.warnings

@@ -12,12 +12,15 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from digrefactor._datatree import DataTree
+from digrefactor._errors import DigValidationError
+from digrefactor.dialect import expand_includes, load_raw_text, validate_workflow
 from digrefactor.lint._expressions import read_variables, template_expressions
 from digrefactor.lint._model import LintOptions, LintWarning, noqa_codes
 from digrefactor.models import OPERATORS, OperatorTask, Task, Workflow
@@ -123,10 +126,16 @@ class WorkflowFacts:
 
     calls: dict[str, set[str]] = field(default_factory=dict)
     requires: dict[str, set[str]] = field(default_factory=dict)
+    #: ``call>`` targets written with ``${...}``: a real-path pattern → the names at the call.
+    call_patterns: dict[str, set[str]] = field(default_factory=dict)
 
-    def defined_for(self) -> Iterator[tuple[str, set[str]]]:
-        yield from self.calls.items()
-        yield from self.requires.items()
+    def defined_for(self, path: str) -> set[str]:
+        """Names this workflow defines for the workflow at real path *path*."""
+        names = self.calls.get(path, set()) | self.requires.get(path, set())
+        for pattern, given in self.call_patterns.items():
+            if re.fullmatch(pattern, path):
+                names |= given
+        return names
 
 
 @dataclass
@@ -210,7 +219,8 @@ class _Linter:
         self.path = str(workflow.path) if workflow.path is not None else None
         self.base = workflow.path.parent if workflow.path is not None else None
         self.locate = _Locator(self.doc)
-        self.data = to_data(workflow)
+        self.data = _data_tree(workflow)
+        self.name = workflow.name
         self.warnings: list[LintWarning] = []
         self.facts = WorkflowFacts()
         self.plugins = _declares_plugins(self.data)
@@ -262,11 +272,7 @@ class _Linter:
         scope = _Scope(BUILTIN_VARIABLES | self.options.variables | frozenset(self.stored))
         scope = scope.plus(_keys(data.get("_export")))
         self.check_exports(data, (), scope)
-        for key in ("_error", "_check"):
-            body = data.get(key)
-            if isinstance(body, dict):
-                extra = {"error"} if key == "_error" else set()
-                self.task(body, (key,), scope.plus(extra))
+        self.bodies(data, (), scope)
         sla = data.get("sla")
         if isinstance(sla, dict):
             body = {k: v for k, v in sla.items() if k not in ("time", "duration", "alert", "fail")}
@@ -296,10 +302,7 @@ class _Linter:
         operator = _operator_of(data)
         if operator is None:
             self.check_exports(data, path, scope)
-            for key in ("_error", "_check"):
-                body = data.get(key)
-                if isinstance(body, dict):
-                    self.task(body, (*path, key), scope.plus({"error"} if key == "_error" else ()))
+            self.bodies(data, path, scope)
             self.children(data, path, scope)
             return
         self.operator_task(operator, data, path, scope)
@@ -317,8 +320,9 @@ class _Linter:
         cls = OPERATORS.get(operator)
         own = scope.plus(k for k in data if not k.startswith(("+", "_")))
         # Template values: every string of the task except the bodies it runs later.
+        # (`+subtasks` of an operator task never run: a `_do` body Digdag rejects when it runs.)
         bodies = ("_do", "_else_do", "_error", "_check")
-        values = {k: v for k, v in data.items() if k not in bodies}
+        values = {k: v for k, v in data.items() if k not in bodies and not k.startswith("+")}
         used = self.templates(values, path, own)
         self.parameters(operator, cls, data, path, used)
         if cls is not None and operator == "call":
@@ -329,14 +333,58 @@ class _Linter:
         if operator == "for_each":
             names = _for_each_variables(data.get(f"{operator}>", data.get("_command")))
             loop_scope = loop_scope.plus(names) if names is not None else loop_scope.opened()
-        for key in ("_do", "_else_do"):
+        self.bodies(data, path, scope, loop_scope)
+
+    def bodies(
+        self,
+        data: DataTree,
+        path: tuple[_PathKey, ...],
+        scope: _Scope,
+        loop_scope: _Scope | None = None,
+    ) -> None:
+        """The task bodies a task runs later: `_error`, `_check`, and a loop's `_do`/`_else_do`."""
+        loops = ("_do", "_else_do") if loop_scope is not None else ()
+        for key in (*loops, "_error", "_check"):
             body = data.get(key)
-            if isinstance(body, dict):
-                self.task(body, (*path, key), loop_scope)
-        for key in ("_error", "_check"):
-            body = data.get(key)
-            if isinstance(body, dict):
-                self.task(body, (*path, key), scope.plus({"error"} if key == "_error" else ()))
+            if not isinstance(body, dict):
+                continue
+            if key == "_error":
+                self.task(body, (*path, key), scope.plus({"error"}))
+                continue
+            self.runtime_body(key, body, (*path, key))
+            self.task(body, (*path, key), loop_scope if loop_scope and key in loops else scope)
+
+    def runtime_body(self, key: str, body: DataTree, path: tuple[_PathKey, ...]) -> None:
+        """DIG107: a body Digdag compiles only when it runs, and then rejects."""
+        found: list[tuple[_PathKey, ...]] = []
+
+        def locate(keys: tuple[str, ...]) -> tuple[int, int] | None:
+            where = (*path, *keys[1:])
+            if self.locate.pair(where) is None:
+                return None
+            found.append(where)
+            return 1, 1
+
+        try:
+            validate_workflow({"+body": body}, "body", locate=locate)
+        except DigValidationError as exc:
+            message = exc.message.replace("+body+body", self.full_name(path)).replace(
+                "+body", self.full_name(path)
+            )
+            self.warn(
+                "DIG107",
+                f"Digdag compiles `{key}` only when it runs, and will reject it: {message}",
+                found[-1] if found else path,
+            )
+
+    def full_name(self, path: tuple[_PathKey, ...]) -> str:
+        segments = {"_error": "^error", "_check": "^check", "_do": "^sub", "_else_do": "^sub"}
+        parts = [
+            step if step.startswith("+") else segments.get(step, "")
+            for step in path
+            if isinstance(step, str)
+        ]
+        return "+" + self.name + "".join(parts)
 
     # -------------------------------------------------------------------------------- rules
 
@@ -443,24 +491,29 @@ class _Linter:
         """DIG104 on every string under *value*; returns the variables the strings read."""
         used: set[str] = set()
         for sub_path, text in _strings(value, path):
+            cursor: int | None = None  # where the previous expression was found in the file
             for expression in template_expressions(text):
                 names = read_variables(expression.code)
+                needle = "${" + expression.code + "}"
+                span = self.expression_span(sub_path, needle, cursor)
+                if span is not None:
+                    cursor = span[1]
                 if names is None:
                     continue
                 used.update(names)
                 for name in names:
                     if scope.defines(name) or self.dynamic_seen:
                         continue  # (after a py>/rb>/plugin task: it may have stored the name)
-                    self.report_undefined(name, expression.code, text, sub_path, scope)
+                    self.report_undefined(name, expression.code, sub_path, scope, span)
         return used
 
     def report_undefined(
         self,
         name: str,
         code: str,
-        text: str,
         path: tuple[_PathKey, ...],
         scope: _Scope,
+        span: tuple[int, int] | None,
     ) -> None:
         candidates = sorted(n for n in scope.names if not n.startswith("_"))
         close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
@@ -470,25 +523,35 @@ class _Linter:
             f"output or built-in variable of that name){hint}; a name given at run time (-p) "
             "goes in [tool.digrefactor.lint] variables"
         )
-        within = self.expression_span(path, "${" + code + "}")
-        self.warn("DIG104", message, path, at_value=True, within=within, subject=name)
+        self.warn("DIG104", message, path, at_value=True, within=span, subject=name)
 
-    def expression_span(self, path: tuple[_PathKey, ...], needle: str) -> tuple[int, int] | None:
+    def expression_span(
+        self, path: tuple[_PathKey, ...], needle: str, after: int | None
+    ) -> tuple[int, int] | None:
+        """Where *needle* is written in the value at *path* (after offset *after*)."""
         found = self.locate.pair(path)
         if found is None or self.doc is None:
             return None
         node = found[1]
-        at = self.doc.text.find(needle, node.start, max(node.end, node.start))
+        start = node.start if after is None else max(after, node.start)
+        at = self.doc.text.find(needle, start, max(node.end, node.start))
         return (at, at + len(needle)) if at >= 0 else None
 
     def record_call(self, data: DataTree, scope: _Scope) -> None:
         target = data.get("call>", data.get("_command"))
-        if not isinstance(target, str) or self.base is None or "${" in target:
+        if not isinstance(target, str) or self.base is None:
             return
         name = target if target.endswith(".dig") else target + ".dig"
-        real = os.path.realpath(self.base / name)
-        own_exports = _keys(data.get("_export"))
-        self.facts.calls.setdefault(real, set()).update(scope.names | own_exports)
+        names = scope.names | _keys(data.get("_export"))
+        if "${" not in name:
+            real = os.path.realpath(self.base / name)
+            self.facts.calls.setdefault(real, set()).update(names)
+            return
+        # `call>: sub/${kind}.dig`: any file the template can name.
+        pieces = re.split(r"\$\{[^}]*\}", name)
+        pattern = "[^/]*".join(re.escape(piece) for piece in pieces)
+        base = re.escape(os.path.realpath(self.base) + os.sep)
+        self.facts.call_patterns.setdefault(base + pattern, set()).update(names)
 
     def record_require(self, data: DataTree) -> None:
         target = data.get("require>", data.get("_command"))
@@ -600,6 +663,23 @@ def _for_each_variables(command: Any) -> set[str] | None:
             return None  # `${...}`: the variables are known only at run time
         return set(parsed) if isinstance(parsed, dict) else None
     return set()
+
+
+def _data_tree(workflow: Workflow) -> DataTree:
+    """Digdag's data tree of *workflow*, read again from its text when the model cannot give it.
+
+    (A loaded task body holding two operator keys, which Digdag accepts in `_check`, cannot be
+    turned back into data by the model.)
+    """
+    try:
+        return to_data(workflow)
+    except ValueError:
+        source = workflow._source
+        if source is None:
+            raise
+        _, raw = load_raw_text(source.doc.text, source.path)
+        data: DataTree = expand_includes(raw)
+        return data
 
 
 def lint_workflow(workflow: Workflow, options: LintOptions | None = None) -> LintResult:

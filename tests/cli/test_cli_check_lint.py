@@ -82,3 +82,17 @@ def test_callers_and_includers_define_variables(
     out = capsys.readouterr().out
     assert out.count("DIG104") == 1, out
     assert "other.dig:2:" in out and "nobody_defines_this" in out
+
+
+def test_templated_call_targets_define_variables_for_every_file_they_can_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "main.dig").write_text(
+        "+each:\n  for_each>:\n    kind: [a, b]\n  _do:\n    call>: steps/step_${kind}.dig\n"
+    )
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps" / "step_a.dig").write_text("+a:\n  echo>: ${kind}\n")
+    (tmp_path / "other.dig").write_text("+o:\n  echo>: ${kind}\n")  # not nameable by the call
+    assert main(["check", "-q", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("DIG104") == 1 and "other.dig" in out, out
