@@ -57,6 +57,8 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:65432"
 DEFAULT_TIMEOUT = (10.0, 60.0)
 #: Page size of list iterators; Digdag's default and maximum for sessions and attempts.
 DEFAULT_PAGE_SIZE = 100
+# Project archives and log files travel as gzip (Digdag's @Produces/@Consumes).
+GZIP = "application/gzip"
 
 ModelT = TypeVar("ModelT", bound=DigdagModel)
 ProjectRef = int | Project
@@ -193,6 +195,7 @@ class DigdagClient:
         json: Any = None,
         data: bytes | None = None,
         content_type: str | None = None,
+        accept: str | None = None,
         retry: bool | None = None,
         url: str | None = None,
         anonymous: bool = False,
@@ -200,12 +203,16 @@ class DigdagClient:
         """Send a request; map error statuses to exceptions; retry only when allowed.
 
         ``anonymous`` requests (pre-signed storage URLs) go without the session's credentials.
+        ``accept`` replaces the session's ``Accept: application/json`` for the endpoints that
+        produce something else (Digdag answers 406 to a JSON-only Accept there).
         """
         target = url if url is not None else self._url(*segments)
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         request_headers: dict[str, str] = {}
         if content_type is not None:
             request_headers["Content-Type"] = content_type
+        if accept is not None:
+            request_headers["Accept"] = accept
         retryable = method == "GET" if retry is None else retry
         attempts_left = self.retries if retryable else 0
         delay = self.backoff
@@ -387,7 +394,7 @@ class DigdagClient:
             ),
         }
         response = self._request(
-            "PUT", ("projects",), params=params, data=archive, content_type="application/gzip"
+            "PUT", ("projects",), params=params, data=archive, content_type=GZIP
         )
         return Project.model_validate(response.json())
 
@@ -404,6 +411,7 @@ class DigdagClient:
             "GET",
             ("projects", _id(project), "archive"),
             params={"revision": revision, "direct_download": None if direct_download else "false"},
+            accept=GZIP,
         )
         return response.content
 
@@ -774,10 +782,12 @@ class DigdagClient:
         """One log file as stored (gzip-compressed bytes)."""
         if isinstance(log_file, LogFile) and log_file.direct is not None:
             # A pre-signed storage URL: our credentials must not travel there.
-            response = self._request("GET", (), url=log_file.direct.url, anonymous=True)
+            response = self._request(
+                "GET", (), url=log_file.direct.url, anonymous=True, accept="*/*"
+            )
             return response.content
         name = log_file.file_name if isinstance(log_file, LogFile) else log_file
-        return self._request("GET", ("logs", _id(attempt), "files", name)).content
+        return self._request("GET", ("logs", _id(attempt), "files", name), accept=GZIP).content
 
     def log_text(self, attempt: AttemptRef, *, task: str | None = None) -> str:
         """The full log of an attempt (or of tasks starting with ``task``), in file time order."""
