@@ -72,14 +72,7 @@ def load_config(paths: Sequence[Path]) -> Config:
     section = data.get("tool", {}).get("digrefactor")
     if section is None:
         return Config()
-    if not isinstance(section, dict):
-        raise UsageError(f"{path}: [tool.digrefactor] must be a table")
-    unknown = sorted(set(section) - _CONFIG_KEYS)
-    if unknown:
-        raise UsageError(
-            f"{path}: [tool.digrefactor] has unknown key {unknown[0]!r} "
-            f"(known: {', '.join(sorted(_CONFIG_KEYS))})"
-        )
+    section = _table(path, "tool.digrefactor", section, _CONFIG_KEYS)
     cfg = Config(path=path)
     if "jobs" in section:
         jobs = section["jobs"]
@@ -106,15 +99,20 @@ def load_config(paths: Sequence[Path]) -> Config:
     return cfg
 
 
-def _lint_section(path: Path, lint: object) -> dict[str, list[str]]:
-    if not isinstance(lint, dict):
-        raise UsageError(f"{path}: [tool.digrefactor.lint] must be a table")
-    unknown = sorted(set(lint) - _LINT_KEYS)
+def _table(path: Path, name: str, value: object, known: set[str]) -> dict[str, object]:
+    """*value* as the table ``[name]`` whose keys must be among *known* (else a usage error)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: [{name}] must be a table")
+    unknown = sorted(set(value) - known)
     if unknown:
         raise UsageError(
-            f"{path}: [tool.digrefactor.lint] has unknown key {unknown[0]!r} "
-            f"(known: {', '.join(sorted(_LINT_KEYS))})"
+            f"{path}: [{name}] has unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})"
         )
+    return value
+
+
+def _lint_section(path: Path, section: object) -> dict[str, list[str]]:
+    lint = _table(path, "tool.digrefactor.lint", section, _LINT_KEYS)
     out: dict[str, list[str]] = {}
     for key, value in lint.items():
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from digrefactor._errors import format_location
+
 __all__ = ["RULES", "LintOptions", "LintWarning", "Rule", "unknown_codes"]
 
 
@@ -87,12 +89,7 @@ class LintWarning:
 
     @property
     def location(self) -> str:
-        parts = [self.path or "<string>"]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return format_location(self.path, self.line, self.column)
 
     def __str__(self) -> str:
         return f"{self.location}: warning: {self.code} {self.message}"

@@ -157,33 +157,37 @@ def diagnostics(
     try:
         workflow = load_text(text, path)
     except DigError as error:
-        return [
-            types.Diagnostic(
-                range=_error_range(text, error),
-                message=error.message,
-                severity=types.DiagnosticSeverity.Error,
-                source=SOURCE,
-                code=type(error).__name__,
-            )
-        ]
+        where = _error_range(text, error)
+        kind = types.DiagnosticSeverity.Error
+        return [_diagnostic(where, error.message, kind, type(error).__name__)]
     result = lint_workflow(workflow, options)
     warnings = result.warnings
     if path is not None and project is not None:
         context = project(path)
         key = str(path)
         warnings = lint_files([(key, result), *context.callers], context.included)[key]
+    warning_kind = types.DiagnosticSeverity.Warning
     return [
-        types.Diagnostic(
-            range=_warning_range(text, w),
-            message=w.message,
-            severity=types.DiagnosticSeverity.Warning,
-            source=SOURCE,
-            code=w.code,
-            code_description=None,
-            data={"rule": RULES[w.code].name},
-        )
+        _diagnostic(_warning_range(text, w), w.message, warning_kind, w.code, RULES[w.code].name)
         for w in warnings
     ]
+
+
+def _diagnostic(
+    where: types.Range,
+    message: str,
+    severity: types.DiagnosticSeverity,
+    code: str,
+    rule: str | None = None,
+) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=where,
+        message=message,
+        severity=severity,
+        source=SOURCE,
+        code=code,
+        data={"rule": rule} if rule else None,
+    )
 
 
 @dataclass
