@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +47,8 @@ __all__ = ["DigLanguageServer", "create_server"]
 
 #: Seconds of quiet typing before a changed document is checked again.
 DEBOUNCE = 0.3
+#: Seconds a walk of the project's files is reused.
+FILE_LIST_SECONDS = 5.0
 #: Projects larger than this are not scanned for callers of a file (DIG104 context).
 MAX_PROJECT_FILES = 5000
 
@@ -62,7 +66,8 @@ class DigLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("digrefactor", __version__)
         self.pending: dict[str, asyncio.TimerHandle] = {}
-        self.caller_cache: dict[str, tuple[float, LintResult | None, set[str]]] = {}
+        self.caller_cache: dict[str, _FileFacts] = {}
+        self.file_lists: dict[Path, tuple[float, list[Path]]] = {}
 
     # ------------------------------------------------------------------------ documents
 
@@ -128,47 +133,76 @@ class DigLanguageServer(LanguageServer):
         root = self.root_of(path)
         callers: list[tuple[str, LintResult]] = []
         included: list[str] = []
-        try:
-            files = list(discover_files([root], FileFilter(include=["*.dig"], exclude=[])))
-        except (OSError, ValueError):
-            return ProjectContext(callers, included)
+        files = self.project_files(root)
         if len(files) > MAX_PROJECT_FILES:
             return ProjectContext(callers, included)
         me = os.path.realpath(path)
         stem = path.name[:-4] if path.name.endswith(".dig") else path.stem
-        for other, _ in files:
+        for other in files:
             if os.path.realpath(other) == me:
                 continue
-            result, includes = self._caller_facts(other, stem)
-            if result is not None:
-                callers.append((str(other), result))
-            if me in includes:
+            facts = self.file_facts(other)
+            if facts is None or stem not in facts.text:
+                continue  # cannot name this file at all
+            if facts.result is _NOT_LINTED:
+                try:
+                    facts.result = lint_workflow(load_text(facts.text, other))
+                except DigError:
+                    facts.result = None
+            if isinstance(facts.result, LintResult):
+                callers.append((str(other), facts.result))
+            if me in facts.includes:
                 included.append(str(path))
         return ProjectContext(callers, included)
 
-    def _caller_facts(self, path: Path, stem: str) -> tuple[LintResult | None, set[str]]:
-        key = str(path)
+    def project_files(self, root: Path) -> list[Path]:
+        """The `.dig` files under *root* (the walk is reused for a few seconds)."""
+        cached = self.file_lists.get(root)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < FILE_LIST_SECONDS:
+            return cached[1]
         try:
-            mtime = path.stat().st_mtime
-            text = self.text_of(path)
+            walk = discover_files([root], FileFilter(include=["*.dig"], exclude=[]))
+            found = [p for p, _ in walk]
+        except (OSError, ValueError):
+            found = []
+        self.file_lists[root] = (now, found)
+        return found
+
+    def file_facts(self, path: Path) -> _FileFacts | None:
+        """A file's text and includes, kept until the file (or its editor buffer) changes."""
+        uri = from_fs_path(str(path))
+        version = None
+        if uri is not None and uri in self.workspace.text_documents:
+            version = self.workspace.get_text_document(uri).version
+        try:
+            stamp = (path.stat().st_mtime, version)
         except OSError:
-            return None, set()
-        cached = self.caller_cache.get(key)
-        if cached is not None and cached[0] == mtime and stem not in text:
-            return cached[1], cached[2]
-        if stem not in text:  # cannot name this file at all
-            self.caller_cache[key] = (mtime, None, set())
-            return None, set()
-        includes = {
-            os.path.realpath(path.parent / m.group(1).strip("'\""))
-            for m in re.finditer(r"!include\s+:\s*(\S+)", text)
-        }
-        try:
-            result: LintResult | None = lint_workflow(load_text(text, path))
-        except DigError:
-            result = None
-        self.caller_cache[key] = (mtime, result, includes)
-        return result, includes
+            return None
+        facts = self.caller_cache.get(str(path))
+        if facts is None or facts.stamp != stamp:
+            try:
+                text = self.text_of(path)
+            except (OSError, UnicodeDecodeError):
+                return None
+            includes = {
+                os.path.realpath(path.parent / m.group(1).strip("'\""))
+                for m in re.finditer(r"!include\s+:\s*(\S+)", text)
+            }
+            facts = _FileFacts(stamp, text, includes)
+            self.caller_cache[str(path)] = facts
+        return facts
+
+
+_NOT_LINTED = object()
+
+
+@dataclass
+class _FileFacts:
+    stamp: tuple[float, int | None]
+    text: str
+    includes: set[str]
+    result: object = _NOT_LINTED
 
 
 T = TypeVar("T")
