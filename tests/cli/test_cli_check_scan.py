@@ -195,11 +195,11 @@ def test_check_warns_about_mixed_line_endings_without_failing(
     path.write_bytes(b"+a:\r\n  sh>: a\r\n+b:\n  sh>: b\r\n")
     assert main(["check", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"{path}:3:4: warning: mixed line endings (3 CRLF, 1 LF)")
+    assert out.startswith(f"{path}:3:4: warning: DIG106 mixed line endings (3 CRLF, 1 LF)")
     assert "0 with problems, 1 ok, 1 warning" in err
     assert main(["check", "--format", "json", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert [(r["severity"], r["line"]) for r in report] == [("warning", 3)]
+    assert [(r["severity"], r["line"], r["code"]) for r in report] == [("warning", 3, "DIG106")]
 
 
 def test_check_judges_included_fragments_as_yaml_not_as_workflows(
