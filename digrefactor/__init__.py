@@ -19,10 +19,13 @@ from digrefactor._errors import (
     DigWriteError,
 )
 from digrefactor.export import export_workflow
+from digrefactor.files import ProjectFile
 from digrefactor.models import *  # noqa: F403
 from digrefactor.parse import (
+    ProjectDir,
     check_workflow,
     digdag_definition,
+    discover_projects,
     load_project,
     load_workflow,
     to_data,
@@ -42,6 +45,7 @@ from digrefactor.transforms import (
 )
 from digrefactor.write import (
     atomic_write,
+    project_file_map,
     project_files,
     save_project,
     save_workflow,
@@ -50,7 +54,7 @@ from digrefactor.write import (
 
 if _TYPE_CHECKING:
     from digrefactor.client import DigdagClient
-    from digrefactor.convert import to_python, write_dig_files
+    from digrefactor.convert import check_dig_files, load_python, to_python, write_dig_files
 
 __version__ = "0.1.0"
 
@@ -58,6 +62,8 @@ __version__ = "0.1.0"
 #: neither should slow down (or break) importing the rest, e.g. every CLI command.
 _LAZY = {
     "DigdagClient": "digrefactor.client",
+    "check_dig_files": "digrefactor.convert",
+    "load_python": "digrefactor.convert",
     "to_python": "digrefactor.convert",
     "write_dig_files": "digrefactor.convert",
 }
@@ -87,18 +93,24 @@ __all__ = [
     "Failed",
     "FileResult",
     "PassContext",
+    "ProjectDir",
+    "ProjectFile",
     "Skipped",
     "TaskRef",
     "Unchanged",
     "__version__",
     "apply_pass",
     "atomic_write",
+    "check_dig_files",
     "check_workflow",
     "digdag_definition",
+    "discover_projects",
     "export_workflow",
     "iter_task_refs",
     "load_project",
+    "load_python",
     "load_workflow",
+    "project_file_map",
     "project_files",
     "run_files",
     "save_project",

@@ -83,3 +83,19 @@ def raw_equal(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(raw_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def digdag_equal(a: Any, b: Any) -> bool:
+    """Equal the way Digdag means a definition: JSON types exact (``1 != 1.0 != True``), the
+    order of ``+task`` keys significant, the order of every other key irrelevant."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        if a.keys() != b.keys():
+            return False
+        if [k for k in a if k.startswith("+")] != [k for k in b if k.startswith("+")]:
+            return False
+        return all(digdag_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(digdag_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

@@ -32,6 +32,10 @@ LAZY_COMMANDS: dict[str, dict[str, str]] = {
         "convert": "convert .dig workflows or project directories to Python",
         "export": "run a Python module and write the .dig files it defines",
     },
+    "digrefactor.cli._editor_commands": {
+        "schema": "write the JSON Schema of .dig files (for editors)",
+        "lsp": "run the language server (stdio) for editors",
+    },
 }
 CLIENT_COMMANDS = LAZY_COMMANDS["digrefactor.cli._client_commands"]
 

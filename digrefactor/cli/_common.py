@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digrefactor.transforms import FileFilter, discover_files
-from digrefactor.transforms._files import NotARegularFileError
+from digrefactor.files import FileFilter, NotARegularFileError, discover_files
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -41,9 +40,12 @@ class Config:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     gitignore: bool = True
+    #: ``[tool.digrefactor.lint]``: ``select``, ``ignore`` (codes), ``variables`` (names).
+    lint: dict[str, list[str]] = field(default_factory=dict)
 
 
-_CONFIG_KEYS = {"jobs", "timeout", "include", "exclude", "extend-exclude", "gitignore"}
+_CONFIG_KEYS = {"jobs", "timeout", "include", "exclude", "extend-exclude", "gitignore", "lint"}
+_LINT_KEYS = {"select", "ignore", "variables"}
 
 
 def find_pyproject(paths: Sequence[Path]) -> Path | None:
@@ -72,14 +74,7 @@ def load_config(paths: Sequence[Path]) -> Config:
     section = data.get("tool", {}).get("digrefactor")
     if section is None:
         return Config()
-    if not isinstance(section, dict):
-        raise UsageError(f"{path}: [tool.digrefactor] must be a table")
-    unknown = sorted(set(section) - _CONFIG_KEYS)
-    if unknown:
-        raise UsageError(
-            f"{path}: [tool.digrefactor] has unknown key {unknown[0]!r} "
-            f"(known: {', '.join(sorted(_CONFIG_KEYS))})"
-        )
+    section = _table(path, "tool.digrefactor", section, _CONFIG_KEYS)
     cfg = Config(path=path)
     if "jobs" in section:
         jobs = section["jobs"]
@@ -106,7 +101,31 @@ def load_config(paths: Sequence[Path]) -> Config:
         if not isinstance(section["gitignore"], bool):
             raise UsageError(f"{path}: [tool.digrefactor] gitignore must be true or false")
         cfg.gitignore = section["gitignore"]
+    if "lint" in section:
+        cfg.lint = _lint_section(path, section["lint"])
     return cfg
+
+
+def _table(path: Path, name: str, value: object, known: set[str]) -> dict[str, object]:
+    """*value* as the table ``[name]`` whose keys must be among *known* (else a usage error)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: [{name}] must be a table")
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise UsageError(
+            f"{path}: [{name}] has unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+    return value
+
+
+def _lint_section(path: Path, section: object) -> dict[str, list[str]]:
+    lint = _table(path, "tool.digrefactor.lint", section, _LINT_KEYS)
+    out: dict[str, list[str]] = {}
+    for key, value in lint.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{path}: [tool.digrefactor.lint] {key} must be a list of strings")
+        out[key] = value
+    return out
 
 
 # ------------------------------------------------------------------------------ file options

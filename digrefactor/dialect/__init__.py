@@ -10,9 +10,22 @@ from digrefactor.dialect._resolve import (
     resolve_document,
 )
 from digrefactor.dialect._scalars import resolve_plain
-from digrefactor.dialect._validate import check_workflow_name, validate_workflow
+from digrefactor.dialect._validate import (
+    GROUP_KEYS,
+    SCHEDULE_MODIFIERS,
+    SCHEDULE_TYPES,
+    TASK_NAME_CHARACTERS,
+    TOP_LEVEL_KEYS,
+    check_workflow_name,
+    validate_workflow,
+)
 
 __all__ = [
+    "GROUP_KEYS",
+    "SCHEDULE_MODIFIERS",
+    "SCHEDULE_TYPES",
+    "TASK_NAME_CHARACTERS",
+    "TOP_LEVEL_KEYS",
     "check_workflow_name",
     "expand_includes",
     "include_snapshot",

@@ -19,7 +19,16 @@ from digrefactor._datatree import DataTree
 from digrefactor._errors import DigValidationError
 from digrefactor._limits import with_recursion_room
 
-__all__ = ["Locator", "check_workflow_name", "validate_workflow"]
+__all__ = [
+    "GROUP_KEYS",
+    "SCHEDULE_MODIFIERS",
+    "SCHEDULE_TYPES",
+    "TASK_NAME_CHARACTERS",
+    "TOP_LEVEL_KEYS",
+    "Locator",
+    "check_workflow_name",
+    "validate_workflow",
+]
 
 #: Finds (line, column) of a key path in the workflow file, when it is written there.
 Locator = Callable[[tuple[str, ...]], tuple[int, int] | None]
@@ -50,7 +59,9 @@ GROUP_KEYS = frozenset(
     }
 )
 _BOM = "\ufeff"
-_RAW_TASK_NAME_CHARS = re.compile(r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]")
+#: A character allowed after the leading ``+`` of a task name (``ModelValidator``).
+TASK_NAME_CHARACTERS = r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]"
+_RAW_TASK_NAME_CHARS = re.compile(TASK_NAME_CHARACTERS)
 _PROJECT_NAME_FORBIDDEN_FIRST = set('+^@/\\:*?"<>|')
 SCHEDULE_MODIFIERS = ("skip_on_overtime", "skip_delayed_by", "start", "end")
 SCHEDULE_TYPES = frozenset(

@@ -52,14 +52,23 @@ class Task(DigModel):
 
     name: str | None = None
     parallel: bool | str | ParallelLimit | None = Field(default=None, alias="_parallel")
+    """`_parallel`: run the children at once (`true`), or in batches (`{limit: N}`)."""
     background: bool | str | None = Field(default=None, alias="_background")
+    """`_background: true`: start alongside the previous task of a sequential group."""
     after: list[str] | str | None = Field(default=None, alias="_after")
+    """`_after: [+a, +b]`: wait for these earlier siblings (in a `_parallel: true` group)."""
     retry: int | str | RetryCondition | None = Field(default=None, alias="_retry")
+    """`_retry`: retry on failure, `N` times or `{limit, interval, interval_type, ...}`."""
     error: Task | None = Field(default=None, alias="_error")
+    """`_error`: a task run when this one fails (`${error.message}` says why)."""
     check: Task | None = Field(default=None, alias="_check")
+    """`_check`: a task run after this one succeeded."""
     export: dict[str, Any] | None = Field(default=None, alias="_export")
+    """`_export`: parameters visible to this task and every task under it."""
     secrets: dict[str, Any] | None = Field(default=None, alias="_secrets")
+    """`_secrets`: grant (`key: true`) or remount (`key: other.prefix`) secret keys."""
     disable: bool | str | None = Field(default=None, alias="_disable")
+    """`_disable: true`: skip this task and everything under it."""
 
     #: The key this task was loaded under (keeps its place in the file when renamed).
     _key: str | None = None

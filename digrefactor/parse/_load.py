@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from digrefactor.dialect import (
     load_raw_text,
     validate_workflow,
 )
+from digrefactor.files import project_file_paths
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc
 
@@ -185,24 +187,34 @@ def normalize_definition(name: str, data: DataTree) -> dict[str, Any]:
 
 
 @with_recursion_room
-def load_project(directory: str | Path, *, name: str | None = None) -> WorkflowProject:
+def load_project(
+    directory: str | Path, *, name: str | None = None, exclude_dirs: Iterable[str] = ()
+) -> WorkflowProject:
     """Load a Digdag project: every top-level ``*.dig`` is a workflow; other files are kept.
 
-    Dot files and paths matched by ``.digdagignore`` are skipped, as Digdag's CLI does.
-    Raises the first :class:`DigError` of any workflow (use :func:`load_workflow` per file to
-    collect them all).
+    Dot files and paths matched by ``.digdagignore`` are skipped, as Digdag's CLI does, and so
+    is everything below the relative directories *exclude_dirs* (projects of their own, see
+    :func:`discover_projects`). A directory without top-level ``*.dig`` files is not a project:
+    the error says where projects are below it. Raises the first :class:`DigError` of any
+    workflow (use :func:`load_workflow` per file to collect them all).
     """
     root = Path(directory)
     if not root.is_dir():
         raise DigError("not a directory", path=str(root))
-    from digrefactor.parse._ignore import project_paths
+    paths = project_file_paths(root, exclude_dirs=exclude_dirs)
+    if not any("/" not in rel and rel.endswith(".dig") for rel in paths):
+        from digrefactor.parse._projects import projects_below_message
 
+        raise DigError(projects_below_message(root), path=str(root))
     project = WorkflowProject(name=name or Path(os.path.realpath(root)).name)
     project._path = root
-    for rel in project_paths(root):
+    for rel in paths:
         full = root / rel
         if "/" not in rel and rel.endswith(".dig"):
             project.workflows.append(load_workflow(full))
         else:
-            project.files[rel] = full.read_bytes()
+            try:
+                project.files[rel] = full.read_bytes()
+            except OSError as err:
+                raise DigError(f"cannot read file: {err.strerror}", path=str(full)) from None
     return project

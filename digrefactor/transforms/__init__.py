@@ -4,6 +4,7 @@ A pass is a callable ``(workflow, ctx) -> None``; :func:`run_files` runs one ove
 (in parallel, verifying and writing atomically) and yields one typed result per file.
 """
 
+from digrefactor.files import FileFilter, discover_files
 from digrefactor.transforms._api import (
     Changed,
     CodemodPass,
@@ -16,7 +17,6 @@ from digrefactor.transforms._api import (
     Skipped,
     Unchanged,
 )
-from digrefactor.transforms._files import FileFilter, discover_files, find_project_root
 from digrefactor.transforms._params import (
     get_dotted,
     remove_dotted,
@@ -100,7 +100,6 @@ __all__ = [
     "Unchanged",
     "apply_pass",
     "discover_files",
-    "find_project_root",
     "get_dotted",
     "iter_task_refs",
     "load_pass",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,6 +22,7 @@ from digrefactor.dialect._validate import (
     schedule_format_problem,
     valid_timezone,
 )
+from digrefactor.files import real_path, walk
 from digrefactor.models import (
     DigModel,
     GroupTask,
@@ -39,7 +39,6 @@ from digrefactor.models import (
 from digrefactor.models._schedule import SCHEDULE_CLASSES
 from digrefactor.parse import load_workflow
 from digrefactor.transforms._api import CodemodPass, PassContext, PassUsageError
-from digrefactor.transforms._files import real_path
 from digrefactor.transforms._params import (
     NotAMapping,
     remove_dotted,
@@ -1158,19 +1157,9 @@ _REFERENCE_VALUE = re.compile(
 
 def _project_dig_files(root: Path) -> Iterator[Path]:
     """Every regular ``*.dig`` file under *root*, hidden files and directories aside."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.endswith(".dig") and not name.startswith(".") and _is_regular(path):
-                yield path
-
-
-def _is_regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False
+    for entry in walk(root):
+        if entry.kind == "file" and entry.name.endswith(".dig"):
+            yield entry.path
 
 
 # --------------------------------------------------------------------------- command text

@@ -1,10 +1,10 @@
 """Write: span-preserving rewrites of edited workflows, verified and atomic."""
 
+from digrefactor.write._project import included_files, project_file_map, project_files
 from digrefactor.write._save import (
     atomic_write,
     check_unchanged,
     encode_text,
-    project_files,
     read_regular,
     save_project,
     save_workflow,
@@ -17,6 +17,8 @@ __all__ = [
     "atomic_write",
     "check_unchanged",
     "encode_text",
+    "included_files",
+    "project_file_map",
     "project_files",
     "read_regular",
     "rewrite_text",

@@ -24,7 +24,6 @@ __all__ = [
     "atomic_write",
     "check_unchanged",
     "encode_text",
-    "project_files",
     "read_regular",
     "save_project",
     "save_workflow",
@@ -276,14 +275,6 @@ def _own_file_link(workflow: Workflow, target: Path) -> SourceLink | None:
     if os.path.realpath(workflow.path) != os.path.realpath(target):
         return None
     return link
-
-
-def project_files(project: WorkflowProject) -> dict[str, bytes]:
-    """Every file of the project by POSIX path: ``<name>.dig`` per workflow plus other files."""
-    out: dict[str, bytes] = dict(project.files)
-    for wf in project.workflows:
-        out[f"{wf.name}.dig"] = write_workflow(wf).encode("utf-8")
-    return out
 
 
 @with_recursion_room

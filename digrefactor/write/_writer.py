@@ -242,6 +242,18 @@ class _Writer:
                 return self.node_end(last)
         return end
 
+    def comment_end(self, pos: int) -> int:
+        """The end of the line at *pos* when only blanks and a comment follow *pos*, else *pos*."""
+        text = self.text
+        i = pos
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        if i < len(text) and text[i] == "#":
+            while i < len(text) and text[i] not in "\r\n":
+                i += 1
+            return i
+        return pos
+
     def colon_after(self, knode: Node) -> int:
         """Position just after the ``:`` that follows a key."""
         i = knode.end
@@ -648,6 +660,9 @@ class _Writer:
         start = ctx.value_start
         end = self.node_end(node)
         if not is_block_value:
+            if isinstance(node, (MappingNode, SequenceNode)) and not node.flow:
+                # The end-of-line comment of the collection's last line goes with it.
+                end = self.comment_end(end)
             # After a colon the value needs a space; a root or sequence item does not.
             sep = "" if start == node.start else " "
             if new is None:

@@ -9,8 +9,11 @@ FIFO) run in a child process with a time budget.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,6 @@ from digrefactor import (
     Workflow,
     atomic_write,
     load_workflow,
-    save_project,
     save_workflow,
     to_data,
 )
@@ -55,31 +57,94 @@ def test_saving_into_a_missing_directory(tmp_path: Path, wf: Workflow) -> None:
     )  # the path the user gave, not a hidden temp file's
 
 
-def test_saving_through_a_link_to_a_device(tmp_path: Path, wf: Workflow) -> None:
-    link = tmp_path / "null.dig"
+@pytest.fixture
+def unprivileged_dir() -> Iterator[Path]:
+    """A directory anyone may write (for the unprivileged child below), removed afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix="digrefactor-device-"))
+    directory.chmod(0o777)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _as_nobody(setup: str, writes: str) -> str:
+    """Child code: *setup* (imports, loading) as the test's user, *writes* as nobody.
+
+    Run as root, a writer that followed the link and renamed over its target would replace the
+    machine's /dev/null with a regular file (the bug this guards against did). So the writes run
+    after the child gives up root: a regression then fails with a permission error instead of
+    destroying anything (root's own files are unreadable by then: import everything first).
+    """
+    drop = textwrap.dedent(
+        """
+        import os
+        if os.geteuid() == 0:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+        """
+    )
+    return textwrap.dedent(setup) + drop + textwrap.dedent(writes)
+
+
+def test_saving_through_a_link_to_a_device(unprivileged_dir: Path) -> None:
+    link = unprivileged_dir / "null.dig"
     link.symlink_to(os.devnull)
-    for call in (
-        lambda: save_workflow(wf, link),
-        lambda: atomic_write(link, "x"),
-        lambda: atomic_write(link, b"x"),
-    ):
-        with pytest.raises(DigWriteError, match="the target is a character device"):
-            call()
+    source = unprivileged_dir / "wf.dig"
+    source.write_text(WF)
+    code = _as_nobody(
+        f"""
+        from pathlib import Path
+        from digrefactor import DigWriteError, atomic_write, load_workflow, save_workflow
+        wf = load_workflow(Path({str(source)!r}))
+        wf.tasks[0].command = "y"
+        link = Path({str(link)!r})
+        """,
+        """
+        for call in (
+            lambda: save_workflow(wf, link),
+            lambda: atomic_write(link, "x"),
+            lambda: atomic_write(link, b"x"),
+        ):
+            try:
+                call()
+                print("written")
+            except DigWriteError as exc:
+                print("refused:", exc.message)
+        """,
+    )
+    out = run_python(code)
+    refused = "refused: cannot write: the target is a character device"
+    assert out.stdout.splitlines() == [refused] * 3, out.output
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # still a device: nothing replaced it
     assert link.is_symlink()
 
 
-def test_save_project_refuses_a_device_in_place_of_a_file(tmp_path: Path) -> None:
-    project_dir = tmp_path / "proj"
+def test_save_project_refuses_a_device_in_place_of_a_file(unprivileged_dir: Path) -> None:
+    project_dir = unprivileged_dir / "proj"
     project_dir.mkdir()
+    project_dir.chmod(0o777)
     (project_dir / "wf.dig").write_text(WF)
-    from digrefactor import load_project
-
-    project = load_project(project_dir)
-    project.files["null.sql"] = b"select 1\n"
     (project_dir / "null.sql").symlink_to(os.devnull)
-    with pytest.raises(DigWriteError, match="character device"):
-        save_project(project)
+    code = _as_nobody(
+        f"""
+        from digrefactor import DigWriteError, load_project, save_project
+        project = load_project({str(project_dir)!r})
+        project.files["null.sql"] = b"select 1"
+        """,
+        """
+        try:
+            save_project(project)
+            print("written")
+        except DigWriteError as exc:
+            print("refused:", exc)
+        """,
+    )
+    out = run_python(code)
+    assert out.stdout.strip() == (
+        f"refused: {project_dir / 'null.sql'}: cannot write: the target is a character device"
+    ), out.output
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 

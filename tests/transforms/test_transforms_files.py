@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digrefactor.transforms._files import NotARegularFileError, discover_files
+from digrefactor.files import NotARegularFileError, discover_files
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
 

@@ -1,32 +1,28 @@
 """Which files a run covers: `.dig` files under the given paths, minus ignored ones.
 
-Directories are walked recursively; hidden directories (``.git``, ``.venv``, ``.digdag``...) are
-skipped, ``.gitignore`` files are honoured (those of the directories walked and of their
-ancestors up to the repository root), and ``--include`` / ``--exclude`` globs (gitignore
-syntax, relative to the directory given) filter the rest. A file named explicitly is always
-taken, like black and ruff do. Only regular files (or links to them) are taken: reading a FIFO
-named ``x.dig`` would block forever, so walks skip such entries and naming one is an error.
+Directories are walked recursively (:func:`walk`: dot names are never visited, links to
+directories are not followed); ``node_modules`` and ``__pycache__`` are skipped, ``.gitignore``
+files are honoured (those of the directories walked and of their ancestors up to the
+repository root), and ``--include`` / ``--exclude`` globs (gitignore syntax, relative to the
+directory given) filter the rest. A file named explicitly is always taken, like black and ruff
+do. Only regular files (or links to them) are taken: reading a FIFO named ``x.dig`` would block
+forever, so walks skip such entries and naming one is an error.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
-__all__ = [
-    "FileFilter",
-    "NotARegularFileError",
-    "discover_files",
-    "find_project_root",
-    "real_path",
-]
+from digrefactor.files._project import SKIPPED_DIRS
+from digrefactor.files._walk import Entry, is_regular, real_path, walk
 
-DEFAULT_EXCLUDES = ("node_modules/", "__pycache__/")
+__all__ = ["FileFilter", "NotARegularFileError", "discover_files", "find_repository_root"]
+
+DEFAULT_EXCLUDES = tuple(f"{name}/" for name in sorted(SKIPPED_DIRS))
 
 
 class NotARegularFileError(ValueError):
@@ -35,21 +31,6 @@ class NotARegularFileError(ValueError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path}: not a regular file")
         self.path = path
-
-
-def real_path(path: Path) -> Path:
-    """``path.resolve()`` that never raises: a symlink loop stays as it is (and is reported as
-    unreadable when it is read, while the walk goes on)."""
-    return Path(os.path.realpath(path))
-
-
-def _is_regular(path: Path) -> bool:
-    """A regular file, or a link to one; a path that cannot be stat'ed counts as one too (the
-    reader then reports why it cannot be read, rather than the file silently disappearing)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return True
 
 
 @dataclass(frozen=True)
@@ -72,7 +53,7 @@ class FileFilter:
         return cached
 
 
-def find_project_root(start: Path) -> Path:
+def find_repository_root(start: Path) -> Path:
     """The nearest ancestor of *start* holding ``.git`` or ``.hg`` (else *start* itself)."""
     start = real_path(start)
     for d in [start, *start.parents]:
@@ -125,7 +106,7 @@ def discover_files(
     Raises :class:`NotARegularFileError` (before yielding anything) for a path given that exists
     but is neither a directory nor a regular file."""
     for given in paths:
-        if given.exists() and not given.is_dir() and not _is_regular(given):
+        if given.exists() and not given.is_dir() and not is_regular(given):
             raise NotARegularFileError(given)
     return _discover(paths, file_filter or FileFilter())
 
@@ -134,7 +115,7 @@ def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Pat
     gitignores = _GitIgnores()
     seen: set[Path] = set()
     for given in paths:
-        if given.is_file() or not given.is_dir():
+        if given.is_file() or not given.exists():
             key = real_path(given)
             if key not in seen:
                 seen.add(key)
@@ -147,46 +128,36 @@ def _walk(
     root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[Path]
 ) -> Iterator[tuple[Path, Path]]:
     include, exclude = ff.spec("include"), ff.spec("exclude")
+    resolved = real_path(root)
     base_chain: list[Path] = []
     if ff.gitignore:
-        top = find_project_root(root)
-        resolved = real_path(root)
+        top = find_repository_root(root)
         base_chain = [d for d in reversed(resolved.parents) if d == top or top in d.parents]
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        chain = []
+        base_chain.append(resolved)
+
+    chains: dict[str, list[Path]] = {"": base_chain}
+
+    def chain_of(directory: str) -> list[Path]:
+        """The directories whose ``.gitignore`` applies inside *directory* (outermost first)."""
+        chain = chains.get(directory)
+        if chain is None:
+            parent, _, _ = directory.rpartition("/")
+            chain = chains[directory] = [*chain_of(parent), resolved / directory]
+        return chain
+
+    def prune(entry: Entry) -> bool:
+        if exclude.match_file(entry.rel + "/" if entry.is_dir else entry.rel):
+            return True
+        if not entry.is_dir and not include.match_file(entry.rel):
+            return True
         if ff.gitignore:
-            rel_parts = here.relative_to(root).parts
-            chain = [*base_chain, real_path(root)]
-            d = real_path(root)
-            for part in rel_parts:
-                d = d / part
-                chain.append(d)
-        kept = []
-        for name in sorted(dirnames):
-            if name.startswith("."):
-                continue
-            sub = here / name
-            rel = sub.relative_to(root).as_posix() + "/"
-            if exclude.match_file(rel):
-                continue
-            if ff.gitignore and gitignores.ignored(real_path(sub), True, chain):
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            path = here / name
-            rel = path.relative_to(root).as_posix()
-            if not include.match_file(rel) or exclude.match_file(rel):
-                continue
-            if ff.gitignore and gitignores.ignored(real_path(path), False, chain):
-                continue
-            if not _is_regular(path):
-                continue
-            found.append(path)
+            chain = chain_of(entry.rel.rpartition("/")[0])
+            return gitignores.ignored(resolved / entry.rel, entry.is_dir, chain)
+        return False
+
+    # A link that cannot be followed is taken: reading it then reports why, rather than the
+    # file silently disappearing. FIFOs and devices are never taken.
+    found = [e.path for e in walk(root, prune=prune) if e.kind in ("file", "broken")]
     for path in sorted(found):
         key = real_path(path)
         if key not in seen:
