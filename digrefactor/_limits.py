@@ -1,8 +1,8 @@
 """Resource limits for hostile input: a bomb ends in a located error, in bounded time and memory.
 
-Digdag (SnakeYAML 1.28 in the 0.10.5.1 release, Jackson 2.9 in its JSON round trip) has few
-limits of its own, and where it has none its own failure is an out-of-memory or a stack
-overflow. Each limit here is far above anything in the ~1,350 real files of the shared corpus
+Digdag 0.10.5.1 as released (SnakeYAML 1.28, Jackson 2.13 for its JSON round trip) has one
+such limit, the alias count below; where it has none, its own failure is an out-of-memory or a
+stack overflow. Each limit here is far above anything in the ~1,350 real files of the shared corpus
 (deepest nesting 13, one alias, one level of includes with at most 6 of them) and is enforced
 where the layer that knows it reads the input: nesting in the syntax layer, aliases, merge keys
 and includes in the dialect layer. README "Limits" lists them for users.
@@ -36,7 +36,8 @@ MAX_NESTING_DEPTH = 1000
 
 #: Aliases (``*name``) that refer to a mapping or a list, per file: SnakeYAML's
 #: ``maxAliasesForCollections`` default since 1.26, which Digdag's loader applies ("Number of
-#: aliases for non-scalar nodes exceeds the specified max=50").
+#: aliases for non-scalar nodes exceeds the specified max=50"; checked against Digdag in
+#: tests/hostile/test_bombs.py).
 MAX_COLLECTION_ALIASES = 50
 
 #: Values that aliases and merge keys may copy into one file's data tree. 50 aliases can still

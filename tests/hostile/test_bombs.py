@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from budget import run_cli
+from support.digdag import DigdagOracle
 
 from digrefactor._limits import (
     MAX_ALIAS_VALUES,
@@ -79,6 +80,22 @@ def test_fifty_aliases_are_fine(tmp_path: Path) -> None:
     path.write_text(f"_export:\n  m: &m {{a: 1}}\n{body}+t:\n  echo>: hi\n")
     out = run_cli(["check", str(path)], seconds=SECONDS, memory_mb=MEMORY_MB)
     assert out.returncode == 0, out.output
+
+
+@pytest.mark.digdag
+@pytest.mark.parametrize("aliases", [MAX_COLLECTION_ALIASES, MAX_COLLECTION_ALIASES + 1])
+def test_the_alias_limit_is_digdags(
+    tmp_path: Path, digdag_oracle: DigdagOracle, aliases: int
+) -> None:
+    """Digdag 0.10.5.1 (SnakeYAML 1.28) accepts 50 aliases to collections and refuses 51."""
+    body = "".join(f"  k{i}: *m\n" for i in range(aliases))
+    path = tmp_path / "aliases.dig"
+    path.write_text(f"_export:\n  m: &m {{a: 1}}\n{body}+t:\n  echo>: hi\n")
+    verdict = digdag_oracle.judge_one(path)
+    ours = run_cli(["check", str(path)], seconds=SECONDS)
+    assert verdict.ok == (ours.returncode == 0), (verdict, ours.output)
+    if not verdict.ok:
+        assert verdict.error is not None and verdict.error in ours.stdout
 
 
 def test_recursive_alias(tmp_path: Path) -> None:
