@@ -376,8 +376,8 @@ def _compose(doc: SourceDoc, body: str, base: int) -> None:
                 # Checked as the events stream in, so a runaway `[[[[...` stops here at once.
                 raise doc.error(
                     f"mappings and lists nest more than {MAX_NESTING_DEPTH} levels deep here; "
-                    "digrefactor stops at that depth (Digdag's Java stack overflows at about "
-                    "750 nested tasks)",
+                    "digrefactor stops at that depth (Digdag's Java stack overflows from about "
+                    "700 nested tasks)",
                     start,
                 )
             kind = MappingNode if cls is MappingStartEvent else SequenceNode
