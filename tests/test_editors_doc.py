@@ -11,7 +11,7 @@ import pytest
 
 from digrefactor import load_workflow, to_data
 from digrefactor.cli._check import lint_options
-from digrefactor.cli._common import load_config
+from digrefactor.config import load_config
 from digrefactor.lint import RULES, lint_workflow
 from digrefactor.schema import build_schema
 

@@ -22,7 +22,6 @@ from digrefactor.cli._common import (
     EXIT_FOUND,
     EXIT_OK,
     EXIT_USAGE,
-    Config,
     UsageError,
     add_file_options,
     add_output_options,
@@ -31,6 +30,7 @@ from digrefactor.cli._common import (
     resolve_files,
 )
 from digrefactor.cli._progress import ProgressBar
+from digrefactor.config import Config
 from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
@@ -150,24 +150,14 @@ def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def lint_options(
     config: Config, select: list[str] | None = None, ignore: list[str] | None = None
 ) -> LintOptions:
-    """Codes to report and run-time variables: *select*/*ignore* (command line, comma-separated
-    codes), then ``[tool.digrefactor.lint]``. Raises :class:`UsageError` for an unknown code."""
+    """Lint options from the command line and ``[tool.digrefactor.lint]``; an unknown code is a
+    usage error."""
+    from digrefactor.lint import LintOptions, UnknownLintCode
 
-    from digrefactor.lint import RULES, LintOptions, unknown_codes
-
-    def codes(values: list[str] | None) -> list[str]:
-        return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
-
-    chosen = codes(select) or codes(config.lint.get("select"))
-    ignored = codes(config.lint.get("ignore")) + codes(ignore)
-    unknown = unknown_codes(chosen + ignored)
-    if unknown:
-        raise UsageError(f"unknown lint code {unknown[0]!r} (codes: {', '.join(sorted(RULES))})")
-    return LintOptions(
-        select=frozenset(chosen),
-        ignore=frozenset(ignored),
-        variables=frozenset(config.lint.get("variables", [])),
-    )
+    try:
+        return LintOptions.from_settings(config.lint, select, ignore)
+    except UnknownLintCode as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -6,7 +6,14 @@ run only with ``--strict``); the language server shows them as warnings. Codes a
 line with a ``# noqa: DIG104`` comment.
 """
 
-from digrefactor.lint._model import RULES, LintOptions, LintWarning, Rule, unknown_codes
+from digrefactor.lint._model import (
+    RULES,
+    LintOptions,
+    LintWarning,
+    Rule,
+    UnknownLintCode,
+    unknown_codes,
+)
 from digrefactor.lint._project import lint_files
 from digrefactor.lint._rules import BUILTIN_VARIABLES, LintResult, WorkflowFacts, lint_workflow
 
@@ -17,6 +24,7 @@ __all__ = [
     "LintResult",
     "LintWarning",
     "Rule",
+    "UnknownLintCode",
     "WorkflowFacts",
     "lint_files",
     "lint_workflow",

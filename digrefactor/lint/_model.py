@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from digrefactor._errors import format_location
@@ -112,6 +112,39 @@ class LintOptions:
         if self.select and not any(code.startswith(s) for s in self.select):
             return False
         return not any(code.startswith(i) for i in self.ignore)
+
+    @classmethod
+    def from_settings(
+        cls,
+        table: Mapping[str, Sequence[str]],
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+    ) -> LintOptions:
+        """Options from ``[tool.digrefactor.lint]`` (*table*) and the command line's
+        comma-separated *select* (replaces the table's) and *ignore* (adds to it).
+
+        Raises :class:`UnknownLintCode` for a code that names no rule.
+        """
+
+        def codes(values: Sequence[str] | None) -> list[str]:
+            return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
+
+        chosen = codes(select) or codes(table.get("select"))
+        ignored = codes(table.get("ignore")) + codes(ignore)
+        unknown = unknown_codes(chosen + ignored)
+        if unknown:
+            raise UnknownLintCode(
+                f"unknown lint code {unknown[0]!r} (codes: {', '.join(sorted(RULES))})"
+            )
+        return cls(
+            select=frozenset(chosen),
+            ignore=frozenset(ignored),
+            variables=frozenset(table.get("variables", [])),
+        )
+
+
+class UnknownLintCode(ValueError):
+    """A code given to ``select``/``ignore`` that names no rule and prefixes none."""
 
 
 def unknown_codes(codes: Iterable[str]) -> list[str]:

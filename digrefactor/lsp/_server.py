@@ -24,9 +24,8 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from digrefactor import __version__
 from digrefactor._errors import DigError
-from digrefactor.cli._check import lint_options
-from digrefactor.cli._common import UsageError, load_config
-from digrefactor.lint import LintOptions, LintResult, lint_workflow
+from digrefactor.config import ConfigError, load_config
+from digrefactor.lint import LintOptions, LintResult, UnknownLintCode, lint_workflow
 from digrefactor.lsp._features import (
     FeatureError,
     ProjectContext,
@@ -98,8 +97,9 @@ class DigLanguageServer(LanguageServer):
 
     def options_for(self, path: Path | None) -> LintOptions:
         try:
-            return lint_options(load_config([path] if path is not None else []))
-        except UsageError as exc:
+            config = load_config([path] if path is not None else [])
+            return LintOptions.from_settings(config.lint)
+        except (ConfigError, UnknownLintCode) as exc:
             self.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Warning, message=str(exc))
             )
