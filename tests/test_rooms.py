@@ -34,4 +34,3 @@ def test_nothing_outside_the_cli_imports_it() -> None:
         if name == "digrefactor.cli" or name.startswith("digrefactor.cli.")
     ]
     assert not offenders, offenders
-
