@@ -18,8 +18,15 @@ __all__ = ["main"]
 
 #: Commands other modules define with ``register(subparsers)``; a module is imported only when
 #: one of its commands runs, so a broken optional dependency (``requests``, ``libcst``) never
-#: breaks the other commands. Help lines are repeated here for ``digrefactor --help``.
+#: breaks the other commands, and ``digrefactor --version`` / ``--help`` load no models.
+#: Help lines are repeated here for ``digrefactor --help`` (a test keeps them equal).
 LAZY_COMMANDS: dict[str, dict[str, str]] = {
+    "digrefactor.cli._check": {
+        "check": "parse every .dig file and report problems as path:line:col: message",
+    },
+    "digrefactor.cli._scan": {
+        "scan": "summarise .dig files: workflows, tasks, schedules, operators; list load errors",
+    },
     "digrefactor.cli._client_commands": {
         "push": "upload a project directory as a new revision",
         "pull": "download a project and extract it",
@@ -29,7 +36,7 @@ LAZY_COMMANDS: dict[str, dict[str, str]] = {
     },
     "digrefactor.cli._convert_commands": {
         "convert": "convert .dig workflows or project directories to Python",
-        "export": "run a Python module and write the .dig files it defines",
+        "export": "run a Python module and write the .dig files of the project/workflow it defines",
     },
 }
 CLIENT_COMMANDS = LAZY_COMMANDS["digrefactor.cli._client_commands"]
@@ -45,9 +52,6 @@ def _version() -> str:
 
 
 def _build_parser(command: str | None) -> argparse.ArgumentParser:
-    from digrefactor.cli._check import add_check_parser
-    from digrefactor.cli._scan import add_scan_parser
-
     parser = argparse.ArgumentParser(
         prog="digrefactor",
         description="Refactor, check and deploy Digdag (.dig) workflows.",
@@ -59,8 +63,6 @@ def _build_parser(command: str | None) -> argparse.ArgumentParser:
         help="bulk edits across .dig files (run 'digrefactor codemod --help')",
         add_help=False,
     )
-    add_check_parser(sub)
-    add_scan_parser(sub)
     for module, commands in LAZY_COMMANDS.items():
         if command in commands:
             register = importlib.import_module(module).register

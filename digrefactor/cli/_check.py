@@ -34,7 +34,7 @@ from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
 
-__all__ = ["FragmentFilter", "add_check_parser", "load_all"]
+__all__ = ["FragmentFilter", "load_all", "register"]
 
 
 @dataclass
@@ -124,7 +124,7 @@ def source_warnings(workflow: Workflow) -> Iterator[DigError]:
         yield DigError(message, path=link.path, line=line, column=column)
 
 
-def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "check",
         help="parse every .dig file and report problems as path:line:col: message",

@@ -10,9 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digrefactor.transforms import FileFilter, discover_files
-from digrefactor.transforms._files import NotARegularFileError
-
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_USAGE = 2
@@ -135,6 +132,8 @@ def resolve_files(
     raw_paths: Sequence[str], args: argparse.Namespace, config: Config
 ) -> list[tuple[Path, Path]]:
     """The ``(file, root)`` pairs to process; a missing path is a usage error."""
+    from digrefactor.transforms._files import FileFilter, NotARegularFileError, discover_files
+
     paths = [Path(p) for p in raw_paths]
     for p in paths:
         if not p.exists():

@@ -74,6 +74,7 @@ class DigModel(BaseModel):
         arbitrary_types_allowed=True,
         extra="forbid",
         validate_default=False,
+        defer_build=True,
     )
 
     #: Extra keys, in order; values are raw data (``!include`` entries have include keys).

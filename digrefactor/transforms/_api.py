@@ -13,10 +13,12 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol, runtime_checkable
 
 from digrefactor._errors import DigError
-from digrefactor.models import Workflow
+
+if TYPE_CHECKING:
+    from digrefactor.models import Workflow
 
 __all__ = [
     "Changed",
