@@ -11,7 +11,10 @@ turns a raw tree into the plain data tree.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -83,3 +86,28 @@ def raw_equal(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(raw_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+# Stands for an Include in a fingerprint; random per process, so no value in a file can pose
+# as one.
+_INCLUDE_MARK = f"\x00include:{secrets.token_hex(8)}"
+
+
+def _include_json(value: object) -> object:
+    if isinstance(value, Include):
+        return [_INCLUDE_MARK, value.path]
+    raise TypeError(f"not raw data: {type(value).__name__}")
+
+
+def tree_fingerprint(tree: Any) -> bytes | None:
+    """A 128-bit digest of what a raw tree means to Digdag (its JSON, in key order; includes by
+    key and path), or ``None`` for a tree holding something that is not raw data.
+
+    Equal fingerprints mean trees Digdag reads alike, so a text that reads as one reads as the
+    other: this lets an unedited model give back its file's text without re-reading it.
+    """
+    try:
+        text = json.dumps(tree, ensure_ascii=False, check_circular=False, default=_include_json)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

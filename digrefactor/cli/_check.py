@@ -33,6 +33,7 @@ from digrefactor.cli._progress import ProgressBar
 from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
+from digrefactor.syntax import SourceDoc
 
 __all__ = ["FragmentFilter", "load_all", "register"]
 
@@ -117,10 +118,11 @@ def source_warnings(workflow: Workflow) -> Iterator[DigError]:
     link = workflow._source
     if link is None:
         return
-    found = link.doc.mixed_line_endings()
+    doc = SourceDoc(link.text, None, link.path)  # only line helpers: no need to parse again
+    found = doc.mixed_line_endings()
     if found is not None:
         offset, message = found
-        line, column = link.doc.line_col(offset)
+        line, column = doc.line_col(offset)
         yield DigError(message, path=link.path, line=line, column=column)
 
 

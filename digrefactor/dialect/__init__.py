@@ -1,15 +1,25 @@
 """Dialect layer: what Digdag sees in a `.dig` file (typing, duplicates, merges, includes)."""
 
 from digrefactor.dialect._expand import expand_includes
-from digrefactor.dialect._resolve import load_raw_file, load_raw_text, resolve_document
+from digrefactor.dialect._resolve import (
+    clear_include_cache,
+    load_raw_file,
+    load_raw_text,
+    read_raw_file,
+    read_raw_text,
+    resolve_document,
+)
 from digrefactor.dialect._scalars import resolve_plain
 from digrefactor.dialect._validate import check_workflow_name, validate_workflow
 
 __all__ = [
     "check_workflow_name",
+    "clear_include_cache",
     "expand_includes",
     "load_raw_file",
     "load_raw_text",
+    "read_raw_file",
+    "read_raw_text",
     "resolve_document",
     "resolve_plain",
     "validate_workflow",

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import _ruamel_yaml as _c
+from ruamel.yaml.error import YAMLError
 
 from digrefactor._datatree import DataTree, Include
 from digrefactor._errors import (
@@ -38,9 +42,18 @@ from digrefactor.syntax import (
     parse_source,
 )
 
-__all__ = ["IncludeLoader", "load_raw_file", "load_raw_text", "resolve_document"]
+__all__ = [
+    "IncludeLoader",
+    "clear_include_cache",
+    "load_raw_file",
+    "load_raw_text",
+    "read_raw_file",
+    "read_raw_text",
+    "resolve_document",
+]
 
 INCLUDE_TAG = "!include"
+_BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _SET_TAG = "tag:yaml.org,2002:set"
@@ -234,60 +247,259 @@ def resolve_document(doc: SourceDoc, load_include: IncludeLoader | None = None) 
     return value
 
 
+#: Included files read in this process, by real path: (stat key, raw tree). A fragment that
+#: many workflows include (a shared ``_export`` block...) is read and parsed once per run, not
+#: once per including file. The stat key (device, inode, size, mtime, ctime) changes with any
+#: write, atomic rename or touch; a file changed in the last two seconds is not kept, so two
+#: writes within one timestamp tick cannot leave a stale tree. Only fragments without includes
+#: of their own are kept (a kept tree never depends on another file). Trees are shared: read
+#: only, like every raw tree an Include holds.
+_SHARED_INCLUDES: dict[str, tuple[tuple[int, ...], DataTree]] = {}
+_SHARED_INCLUDES_MAX = 512
+_RACY_SECONDS = 2.0
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def clear_include_cache() -> None:
+    """Forget the included files kept by this process (the next reads parse them again)."""
+    _SHARED_INCLUDES.clear()
+
+
 class _FileIncludes:
     """Loads ``!include`` targets relative to the including file, confined to its directory."""
 
     def __init__(self) -> None:
-        self.cache: dict[str, tuple[SourceDoc, DataTree]] = {}
+        self.cache: dict[str, DataTree] = {}
         self.stack: list[str] = []
+        #: Whether any include was met (kept fragments must not hold includes themselves).
+        self.used = False
 
     def __call__(self, path: str, doc: SourceDoc, knode: Node) -> Include:
-        line, col = doc.line_col(knode.start)
-        where = {"path": doc.path, "line": line, "column": col}
-        if doc.path is None:
-            raise DigIncludeError(
+        return self.load(path, doc.path, lambda: doc.line_col(knode.start))
+
+    def load(
+        self, path: str, including: str | None, position: Callable[[], tuple[int, int]]
+    ) -> Include:
+        """The include of *path*, written in the file *including*; *position* locates the
+        directive (called only to report a problem)."""
+        self.used = True
+
+        def fail(message: str) -> DigIncludeError:
+            line, col = position()
+            return DigIncludeError(message, path=including, line=line, column=col)
+
+        if including is None:
+            raise fail(
                 f"cannot resolve `!include : {path}` in text with no file path; "
-                "pass a pathlib.Path or a project directory",
-                **where,  # type: ignore[arg-type]
+                "pass a pathlib.Path or a project directory"
             )
-        base = os.path.dirname(os.path.abspath(doc.path))
+        base = os.path.dirname(os.path.abspath(including))
         target = os.path.normpath(os.path.join(base, path))
         if not (target == base or target.startswith(base + os.sep)):
-            raise DigIncludeError(
+            raise fail(
                 f"`!include : {path}` leaves the directory of the including file; "
-                "Digdag rejects it (File name must not include ..)",
-                **where,  # type: ignore[arg-type]
+                "Digdag rejects it (File name must not include ..)"
             )
         if target in self.stack:
-            raise DigIncludeError(f"`!include : {path}` includes itself (cycle)", **where)  # type: ignore[arg-type]
-        cached = self.cache.get(target)
-        if cached is None:
-            try:
-                if not stat.S_ISREG(os.stat(target).st_mode):
-                    raise DigIncludeError(
-                        f"included file is not a regular file: {path}",
-                        **where,  # type: ignore[arg-type]
+            raise fail(f"`!include : {path}` includes itself (cycle)")
+        tree = self.cache.get(target)
+        if tree is None:
+            tree = self._read(path, target, fail)
+            self.cache[target] = tree
+        return Include(path, data=tree, resolved_path=target)
+
+    def _read(self, path: str, target: str, fail: Callable[[str], DigIncludeError]) -> DataTree:
+        try:
+            st = os.stat(target)
+            if not stat.S_ISREG(st.st_mode):
+                raise fail(f"included file is not a regular file: {path}")
+            key = _stat_key(st)
+            shared = _SHARED_INCLUDES.get(target)
+            if shared is not None and shared[0] == key:
+                return shared[1]
+            data = Path(target).read_bytes()
+        except FileNotFoundError:
+            raise fail(f"included file not found: {path}") from None
+        except OSError as exc:
+            raise fail(f"cannot read included file {path}: {exc.strerror}") from None
+        self.stack.append(target)
+        outer_used, self.used = self.used, False
+        try:
+            tree = read_raw_text(decode_source(data, target), target, self)
+            leaf = not self.used
+        finally:
+            self.stack.pop()
+            self.used = outer_used
+        if leaf and time.time() - st.st_mtime >= _RACY_SECONDS:
+            if len(_SHARED_INCLUDES) >= _SHARED_INCLUDES_MAX:
+                del _SHARED_INCLUDES[next(iter(_SHARED_INCLUDES))]
+            _SHARED_INCLUDES[target] = (key, tree)
+        return tree
+
+
+# --------------------------------------------------------------------------- the fast reader
+
+
+class _Unusual(Exception):
+    """What the fast reader leaves to the full resolver (which also locates every error)."""
+
+
+_NO_KEY: Any = object()
+
+
+def _fast_tree(text: str, includes: _FileIncludes | None, path: str | None) -> DataTree:
+    """The raw tree of *text*, straight from libyaml's events, for the everyday file.
+
+    The same rules as :class:`_Resolver` (Digdag's scalar typing, Jackson's keys, duplicate
+    key text, ``!include`` keys) without building the node tree. Anything else — anchors,
+    aliases, merge keys, tags, complex keys, several documents — and every error raises
+    :class:`_Unusual`: the caller then runs the full resolver, which reads such files and
+    reports errors with their line and column. Both readers agree on every file of the shared
+    corpus (tested).
+    """
+    body = text[1:] if text.startswith(_BOM) else text
+    get_event = _c.CParser(body).get_event
+    scalar_event = _c.ScalarEvent
+    mapping_start, sequence_start = _c.MappingStartEvent, _c.SequenceStartEvent
+    mapping_end, sequence_end = _c.MappingEndEvent, _c.SequenceEndEvent
+    document_start, alias_event = _c.DocumentStartEvent, _c.AliasEvent
+    # The open collection, whether it is a mapping, its pending key (mappings) and the key
+    # texts it has (Digdag's duplicate rule looks at the text); outer ones on the stack.
+    stack: list[tuple[Any, bool, Any, set[str] | None]] = []
+    current: Any = None
+    is_map = False
+    key: Any = _NO_KEY
+    key_texts: set[str] | None = None
+    include_next = False
+    root: DataTree | None = None
+    documents = 0
+    try:
+        while True:
+            ev = get_event()
+            if ev is None:
+                break
+            cls = type(ev)
+            if cls is scalar_event:
+                if ev.anchor is not None:
+                    raise _Unusual
+                value = ev.value
+                if is_map and key is _NO_KEY:
+                    if ev.tag is not None:
+                        if ev.tag != INCLUDE_TAG:
+                            raise _Unusual
+                        include_next = True
+                        key = None
+                        continue
+                    if value in key_texts:  # type: ignore[operator]
+                        raise _Unusual
+                    key_texts.add(value)  # type: ignore[union-attr]
+                    if ev.style:
+                        key = value
+                    elif value == "<<":
+                        raise _Unusual
+                    else:
+                        typed = resolve_plain(value)
+                        if type(typed) is str:
+                            key = typed
+                        elif typed is None:
+                            raise _Unusual
+                        else:
+                            key = java_key_string(typed)
+                    continue
+                if ev.tag is not None:
+                    raise _Unusual
+                typed = value if ev.style else resolve_plain(value)
+                if not is_map:
+                    if current is None:
+                        raise _Unusual  # a scalar document
+                    current.append(typed)
+                elif include_next:
+                    include_next = False
+                    if typed is None:
+                        raise _Unusual
+                    target = typed if type(typed) is str else java_key_string(typed)
+                    inc = (
+                        Include(target)
+                        if includes is None
+                        else includes.load(target, path, _unusual_position)
                     )
-                data = Path(target).read_bytes()
-            except FileNotFoundError:
-                raise DigIncludeError(
-                    f"included file not found: {path}",
-                    **where,  # type: ignore[arg-type]
-                ) from None
-            except OSError as exc:
-                raise DigIncludeError(
-                    f"cannot read included file {path}: {exc.strerror}",
-                    **where,  # type: ignore[arg-type]
-                ) from None
-            self.stack.append(target)
-            try:
-                idoc = parse_source(decode_source(data, target), target)
-                tree = resolve_document(idoc, self)
-            finally:
-                self.stack.pop()
-            cached = (idoc, tree)
-            self.cache[target] = cached
-        return Include(path, data=cached[1], resolved_path=target)
+                    current[inc.key] = inc
+                    key = _NO_KEY
+                else:
+                    current[key] = typed
+                    key = _NO_KEY
+            elif cls is mapping_start or cls is sequence_start:
+                if ev.anchor is not None or ev.tag is not None or include_next:
+                    raise _Unusual
+                new: Any = {} if cls is mapping_start else []
+                if current is None:
+                    if root is not None or cls is not mapping_start:
+                        raise _Unusual
+                    root = new
+                elif is_map:
+                    if key is _NO_KEY:
+                        raise _Unusual  # a complex key
+                    current[key] = new
+                else:
+                    current.append(new)
+                stack.append((current, is_map, key, key_texts))
+                current, is_map, key = new, cls is mapping_start, _NO_KEY
+                key_texts = set() if is_map else None
+            elif cls is mapping_end or cls is sequence_end:
+                current, is_map, key, key_texts = stack.pop()
+                key = _NO_KEY
+            elif cls is document_start:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+            elif cls is alias_event:
+                raise _Unusual
+    except (YAMLError, ValueError, DigError):
+        raise _Unusual from None
+    if root is None:
+        raise _Unusual
+    return root
+
+
+def _unusual_position() -> tuple[int, int]:
+    raise _Unusual  # the full resolver reports the problem, with its position
+
+
+def read_raw_text(
+    text: str, path: str | None = None, includes: _FileIncludes | None = None
+) -> DataTree:
+    """The raw data tree of *text* (the file *path*; ``!include`` resolved when it is given).
+
+    What :func:`load_raw_text` gives, without the node tree: the fast reader for everyday
+    files, the full resolver (with located errors) for the rest.
+    """
+    if includes is None and path is not None:
+        includes = _FileIncludes()
+    try:
+        return _fast_tree(text, includes, path)
+    except _Unusual:
+        return resolve_document(parse_source(text, path), includes)
+
+
+def read_raw_file(path: str | Path) -> tuple[str, DataTree]:
+    """The text and raw data tree of the file *path* (see :func:`read_raw_text`)."""
+    p = str(path)
+    text = decode_source(_read_file(p), p)
+    return text, read_raw_text(text, p)
+
+
+def _read_file(p: str) -> bytes:
+    try:
+        if not stat.S_ISREG(os.stat(p).st_mode):
+            raise DigError("not a regular file", path=p)
+        return Path(p).read_bytes()
+    except FileNotFoundError:
+        raise DigError("file not found", path=p) from None
+    except OSError as exc:
+        raise DigError(f"cannot read file: {exc.strerror}", path=p) from None
 
 
 def load_raw_text(text: str, path: str | None = None) -> tuple[SourceDoc, DataTree]:
@@ -297,12 +509,4 @@ def load_raw_text(text: str, path: str | None = None) -> tuple[SourceDoc, DataTr
 
 def load_raw_file(path: str | Path) -> tuple[SourceDoc, DataTree]:
     p = str(path)
-    try:
-        if not stat.S_ISREG(os.stat(p).st_mode):
-            raise DigError("not a regular file", path=p)
-        data = Path(p).read_bytes()
-    except FileNotFoundError:
-        raise DigError("file not found", path=p) from None
-    except OSError as exc:
-        raise DigError(f"cannot read file: {exc.strerror}", path=p) from None
-    return load_raw_text(decode_source(data, p), p)
+    return load_raw_text(decode_source(_read_file(p), p), p)

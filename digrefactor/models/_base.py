@@ -11,13 +11,17 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic_core import PydanticUndefined
 
 from digrefactor._datatree import DataTree, Include
 
 __all__ = ["OPERATOR_SLOT", "PARAMS_SLOT", "TASKS_SLOT", "DigModel", "FieldSpec", "raw_value"]
+
+_object_setattr = object.__setattr__
+_object_getattribute = object.__getattribute__
 
 #: Placeholders in a model's key order: where the operator key, extra params and tasks go.
 OPERATOR_SLOT = "\x00operator"
@@ -74,6 +78,8 @@ class DigModel(BaseModel):
         arbitrary_types_allowed=True,
         extra="forbid",
         validate_default=False,
+        # Schemas are built on first validation, not at import: loading files never validates
+        # (models are built from trusted raw trees), so most processes never build one.
         defer_build=True,
     )
 
@@ -86,8 +92,13 @@ class DigModel(BaseModel):
     __fields_spec__: ClassVar[dict[str, FieldSpec]]
     __key_to_field__: ClassVar[dict[str, str]]
     __canonical__: ClassVar[list[str]]
+    __rank_of__: ClassVar[dict[str, int]]
     #: Fields that are not data keys of their own (handled by the subclass).
     __special_fields__: ClassVar[frozenset[str]] = frozenset({"params"})
+    #: What a loaded model starts from: the defaults of its special fields (``long_form``...).
+    __loaded_defaults__: ClassVar[dict[str, Any]]
+    #: Private attributes' defaults (``_order`` is always given).
+    __private_defaults__: ClassVar[dict[str, Any]]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -101,6 +112,21 @@ class DigModel(BaseModel):
         cls.__fields_spec__ = specs
         cls.__key_to_field__ = {s.data_key: n for n, s in specs.items()}
         cls.__canonical__ = cls._canonical_order()
+        cls.__rank_of__ = {k: i for i, k in enumerate(cls.__canonical__)}
+        cls.__loaded_defaults__ = {
+            name: info.default
+            for name, info in cls.model_fields.items()
+            if name in cls.__special_fields__
+            and info.default is not PydanticUndefined
+            and info.default_factory is None
+        }
+        private: dict[str, Any] = {}
+        for name, attr in cls.__private_attributes__.items():
+            if attr.default_factory is None and attr.default is not PydanticUndefined:
+                private[name] = attr.default
+            elif name != "_order":  # pragma: no cover - every other private has a plain default
+                raise TypeError(f"{cls.__name__}.{name}: loaded models need a plain default")
+        cls.__private_defaults__ = private
 
     @classmethod
     def _canonical_order(cls) -> list[str]:
@@ -111,11 +137,14 @@ class DigModel(BaseModel):
 
     def _entries(self) -> dict[str, Any]:
         """Present data keys of typed fields and params → raw values (order not significant)."""
+        specs = self.__fields_spec__
         out: dict[str, Any] = {}
-        for name, spec in self.__fields_spec__.items():
-            value = getattr(self, name)
+        # Loaded models hold only the fields their file sets (see _loaded).
+        for name, value in self.__dict__.items():
             if value is not None:
-                out[spec.data_key] = raw_value(value)
+                spec = specs.get(name)
+                if spec is not None:
+                    out[spec.data_key] = raw_value(value)
         return out
 
     def _tasks_for_raw(self) -> list[tuple[str, str, Any]] | None:
@@ -131,9 +160,9 @@ class DigModel(BaseModel):
         """
         entries = self._entries()
         params = {k: raw_value(v) for k, v in self.params.items()}
-        clash = sorted(set(entries) & set(params))
-        if clash:
+        if params and not entries.keys().isdisjoint(params):
             # Loading never puts a key in both places; code that does would lose one silently.
+            clash = sorted(set(entries) & set(params))
             fields = ", ".join(f"{self.__key_to_field__[k]!r}" for k in clash)
             raise ValueError(
                 f"{type(self).__name__}: key {', '.join(map(repr, clash))} is set both as a "
@@ -169,34 +198,38 @@ class DigModel(BaseModel):
         self, entries: dict[str, Any], params: dict[str, Any], task_slots: dict[str, int]
     ) -> list[str]:
         canon = self.__canonical__
-        rank_of = {k: i for i, k in enumerate(canon)}
-        params_rank = rank_of.get(PARAMS_SLOT, len(canon))
-        tasks_rank = rank_of.get(TASKS_SLOT, len(canon))
-
-        def rank(key: str) -> int:
-            if key in rank_of:
-                return rank_of[key]
-            if key in task_slots or key.startswith("+"):
-                return tasks_rank
-            return params_rank
-
-        if not self._order:
+        rank_of = self.__rank_of__
+        own: list[str] = self._order
+        if not own:
             order = [k for k in canon if k != PARAMS_SLOT]
             params_at = order.index(TASKS_SLOT) if TASKS_SLOT in order else len(order)
             # Without a file, extra params sit where the canonical order puts them.
             pos = sum(1 for k in canon[: rank_of.get(PARAMS_SLOT, len(canon))] if k != PARAMS_SLOT)
             order[min(pos, params_at) : min(pos, params_at)] = list(params)
             return order
-        order = [k for k in self._order if k != TASKS_SLOT]
+        order = [k for k in own if k != TASKS_SLOT] if TASKS_SLOT in own else list(own)
         known = set(order)
         new_keys = [k for k in entries if k not in known] + [k for k in params if k not in known]
-        new_keys.sort(key=rank)
-        for key in new_keys:
-            r = rank(key)
-            at = next((i for i, k in enumerate(order) if rank(k) > r), len(order))
-            order.insert(at, key)
+        if new_keys:
+            params_rank = rank_of.get(PARAMS_SLOT, len(canon))
+            tasks_rank = rank_of.get(TASKS_SLOT, len(canon))
+
+            def rank(key: str) -> int:
+                if key in rank_of:
+                    return rank_of[key]
+                if key in task_slots or key.startswith("+"):
+                    return tasks_rank
+                return params_rank
+
+            new_keys.sort(key=rank)
+            for key in new_keys:
+                r = rank(key)
+                at = next((i for i, k in enumerate(order) if rank(k) > r), len(order))
+                order.insert(at, key)
         # New tasks follow the last task slot (or, with none, go at the end).
-        last = max((i for i, k in enumerate(order) if k in task_slots), default=None)
+        last = None
+        if task_slots:
+            last = max((i for i, k in enumerate(order) if k in task_slots), default=None)
         if last is None:
             order.append(TASKS_SLOT)
         else:
@@ -214,14 +247,85 @@ class DigModel(BaseModel):
         from digrefactor.models._build import build_fields
 
         values, params, order = build_fields(cls, data)
-        # A key absent from the file is absent from the model, whatever the code default is.
-        for name in cls.__fields_spec__:
-            values.setdefault(name, None)
         values.update(fields)
         values["params"] = params
-        obj = typing.cast(typing.Self, cls.model_construct(**values))
-        obj._order = order
+        return cls._loaded(values, order)
+
+    @classmethod
+    def _loaded(cls, values: dict[str, Any], order: list[str]) -> typing.Self:
+        """A model of trusted values, built the cheap way (no validation, no defaults).
+
+        Its ``__dict__`` holds only the data fields the file sets (plus the special fields):
+        a key absent from the file is absent from the model, whatever the code default is, and
+        reads as ``None`` (``__getattr__``). Loading a project makes thousands of these, and
+        pydantic's ``model_construct`` (every field stored, a fields-set per model) cost most
+        of a load and most of its memory.
+        """
+        for name, default in cls.__loaded_defaults__.items():
+            if name not in values:
+                values[name] = default
+        obj = cls.__new__(cls)
+        _object_setattr(obj, "__dict__", values)
+        _object_setattr(obj, "__pydantic_extra__", None)
+        private = dict(cls.__private_defaults__)
+        private["_order"] = order
+        _object_setattr(obj, "__pydantic_private__", private)
+        # __pydantic_fields_set__ is made on first use (__getattr__): few models need one.
         return obj
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers (as pydantic's own), which keep checking attribute names.
+
+        def __getattr__(self, item: str) -> Any:
+            cls = type(self)
+            if item in cls.__fields_spec__:
+                return None  # a data field the file does not set
+            try:
+                private = _object_getattribute(self, "__pydantic_private__")
+            except AttributeError:  # pragma: no cover - only while pydantic builds the model
+                private = None
+            if private is not None and item in private:
+                return private[item]  # what pydantic's __getattr__ does, minus its probing
+            if item == "__pydantic_fields_set__":
+                fields = cls.model_fields
+                fields_set = {k for k in self.__dict__ if k in fields}
+                _object_setattr(self, "__pydantic_fields_set__", fields_set)
+                return fields_set
+            if item in cls.__private_attributes__ or hasattr(cls, item):
+                return super().__getattr__(item)
+            # No extra fields (extra="forbid"): nothing else can hold the name.
+            raise AttributeError(f"{cls.__name__!r} object has no attribute {item!r}")
+
+    def _complete(self) -> None:
+        """Store every field, in field order, here and in nested models: pydantic's
+        serialisers read ``__dict__`` (and would leave unset fields out)."""
+        fields = type(self).model_fields
+        if len(self.__dict__) != len(fields):
+            _object_setattr(self, "__dict__", {name: getattr(self, name) for name in fields})
+        for value in self.__dict__.values():
+            _complete_nested(value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DigModel) and type(other) is type(self):
+            # Field by field: a loaded model stores only the fields its file sets.
+            return (
+                self.__pydantic_private__ == other.__pydantic_private__
+                and (self.__pydantic_extra__ or {}) == (other.__pydantic_extra__ or {})
+                and all(getattr(self, n) == getattr(other, n) for n in type(self).model_fields)
+            )
+        return super().__eq__(other)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        self._complete()
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        self._complete()
+        return super().model_dump_json(**kwargs)
+
+    def __iter__(self) -> typing.Generator[tuple[str, Any], None, None]:
+        self._complete()
+        yield from super().__iter__()
 
     # ------------------------------------------------------------------ helpers
 
@@ -280,8 +384,26 @@ class DigModel(BaseModel):
             yield name, value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _complete_nested(value: Any) -> None:
+    if type(value) in _PLAIN:
+        return
+    if isinstance(value, DigModel):
+        value._complete()
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _complete_nested(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _complete_nested(item)
+
+
 def raw_value(value: Any) -> Any:
     """Convert a field value (model, list, dict, scalar) to raw data."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, DigModel):
         return value.to_raw()
     if isinstance(value, list):

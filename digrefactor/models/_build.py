@@ -36,7 +36,7 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
     from digrefactor.models._tasks import GroupTask, RawTask
 
     if not isinstance(value, dict):
-        task: Task = RawTask.model_construct(name=name, value=value, params={})
+        task: Task = RawTask._loaded({"name": name, "value": value, "params": {}}, [])
     else:
         op = None
         for k in value:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor._datatree import DataTree, Include, is_include_key, tree_fingerprint
 from digrefactor._errors import DigError, DigIncludeError
 from digrefactor.dialect import (
     expand_includes,
     load_raw_file,
-    load_raw_text,
+    read_raw_file,
+    read_raw_text,
     validate_workflow,
 )
+from digrefactor.dialect._validate import Locator
 from digrefactor.models import Workflow, WorkflowProject
-from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc
+from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc, parse_source
 
 __all__ = [
     "SourceLink",
@@ -31,12 +32,29 @@ __all__ = [
 _STORED_ORDER = ("schedule", "sla", "_error", "_check", "_retry", "_parallel")
 
 
-@dataclass
 class SourceLink:
-    """What a loaded workflow remembers of its file, for lossless writes."""
+    """What a loaded workflow remembers of its file, for lossless writes.
 
-    doc: SourceDoc
-    path: str | None
+    The text, and the fingerprint of the data tree it was read as (an unedited model gives the
+    text back without re-reading it). The node tree with every span is not kept: it took
+    three times the memory of the models themselves, and only an edited file's write (or a
+    located message) needs it, so :attr:`doc` parses the text again for each such use.
+    """
+
+    __slots__ = ("fingerprint", "path", "text")
+
+    def __init__(self, text: str, path: str | None, fingerprint: bytes | None = None) -> None:
+        self.text = text
+        self.path = path
+        self.fingerprint = fingerprint
+
+    @property
+    def doc(self) -> SourceDoc:
+        """The file's text with every node's span and style (parsed on each access)."""
+        return parse_source(self.text, self.path)
+
+    def __repr__(self) -> str:
+        return f"SourceLink(path={self.path!r}, {len(self.text)} characters)"
 
 
 def load_workflow(
@@ -49,24 +67,24 @@ def load_workflow(
     that ``!include`` can be resolved and errors name the file.
     """
     if isinstance(source, Path):
+        file: Path | None = source
         spath: str | None = str(source)
-        doc, raw = load_raw_file(source)
-        wf_name = name if name is not None else _workflow_name(source)
+        text, raw = read_raw_file(source)
     elif isinstance(source, str):
+        file = path if isinstance(path, Path) or path is None else Path(path)
         spath = str(path) if path is not None else None
-        doc, raw = load_raw_text(source, spath)
-        wf_name = (
-            name if name is not None else (_workflow_name(Path(spath)) if spath else "workflow")
-        )
+        text, raw = source, read_raw_text(source, spath)
     else:
         raise TypeError(
             f"load_workflow() takes a pathlib.Path or .dig text, not {type(source).__name__}"
         )
+    default_name = _workflow_name(file) if file is not None else "workflow"
+    wf_name = name if name is not None else default_name
     data = expand_includes(raw)
-    validate_workflow(data, wf_name, path=spath, locate=_locator(doc))
+    validate_workflow(data, wf_name, path=spath, locate=text_locator(text, spath))
     wf = Workflow.from_raw(raw, name=wf_name)
-    wf._path = Path(spath) if spath else None
-    wf._source = SourceLink(doc, spath)
+    wf._path = file
+    wf._source = SourceLink(text, spath, tree_fingerprint(raw))
     return wf
 
 
@@ -75,10 +93,22 @@ def _workflow_name(path: Path) -> str:
     return name[:-4] if name.endswith(".dig") else path.stem
 
 
-def _locator(doc: SourceDoc) -> Any:
+def _locator(doc: SourceDoc) -> Locator:
     def locate(keys: tuple[str, ...]) -> tuple[int, int] | None:
         node = find_node(doc, keys)
         return doc.line_col(node.start) if node is not None else None
+
+    return locate
+
+
+def text_locator(text: str, path: str | None) -> Locator:
+    """A locator (key path → line, column) that parses *text* only when asked (on a problem)."""
+    docs: list[SourceDoc] = []
+
+    def locate(keys: tuple[str, ...]) -> tuple[int, int] | None:
+        if not docs:
+            docs.append(parse_source(text, path))
+        return _locator(docs[0])(keys)
 
     return locate
 
@@ -135,7 +165,8 @@ def check_workflow(workflow: Workflow) -> None:
     _after/_background, schedules), for models built or edited in code.
     """
     path = str(workflow.path) if workflow.path is not None else None
-    locate = _locator(workflow._source.doc) if workflow._source is not None else None
+    link = workflow._source
+    locate = text_locator(link.text, link.path) if link is not None else None
     validate_workflow(to_data(workflow), workflow.name, path=path, locate=locate)
 
 

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from digrefactor._datatree import tree_fingerprint
 from digrefactor._errors import DigWriteError
 from digrefactor.export._emit import export_workflow
 from digrefactor.models import Workflow, WorkflowProject
@@ -30,7 +31,10 @@ def write_workflow(workflow: Workflow, *, verify: bool = True) -> str:
     link = workflow._source
     if link is None:
         return export_workflow(workflow)
-    return rewrite_text(link.doc, workflow.to_raw(), verify=verify)
+    new_raw = workflow.to_raw()
+    if link.fingerprint is not None and tree_fingerprint(new_raw) == link.fingerprint:
+        return str(link.text)  # unedited: the file already reads as this tree
+    return rewrite_text(link.doc, new_raw, verify=verify)
 
 
 def atomic_write(path: str | Path, text: str | bytes, *, like: str | Path | None = None) -> None:
@@ -75,7 +79,7 @@ def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
         raise DigWriteError(f"workflow {workflow.name!r} has no path; pass one to save_workflow")
     text = write_workflow(workflow)
     link = workflow._source
-    if link is not None and target == workflow.path and text == link.doc.text:
+    if link is not None and target == workflow.path and text == link.text:
         return False
     if target.exists() and target.read_bytes() == text.encode("utf-8"):
         return False

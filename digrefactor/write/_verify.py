@@ -7,10 +7,10 @@ from pathlib import Path
 
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigWriteError
-from digrefactor.dialect import expand_includes, load_raw_text, validate_workflow
+from digrefactor.dialect import expand_includes, read_raw_text, validate_workflow
 from digrefactor.models import Workflow
 from digrefactor.parse import to_data
-from digrefactor.parse._load import _locator
+from digrefactor.parse._load import text_locator
 
 __all__ = ["verify_workflow_file"]
 
@@ -35,9 +35,9 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
     spath = str(where) if where is not None else None
     try:
         # What load_workflow does, minus building models: read, expand, Digdag's checks.
-        doc, raw = load_raw_text(text, spath)
+        raw = read_raw_text(text, spath)
         data = expand_includes(raw)
-        validate_workflow(data, workflow.name, path=spath, locate=_locator(doc))
+        validate_workflow(data, workflow.name, path=spath, locate=text_locator(text, spath))
     except DigError as exc:
         raise DigWriteError(
             f"the new text would not load ({exc.message}); the file was left unchanged",

@@ -19,7 +19,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
-from digrefactor.dialect import resolve_document
+from digrefactor.dialect import read_raw_text, resolve_document
 from digrefactor.dialect._scalars import java_key_string
 from digrefactor.export._emit import (
     _double_quoted,
@@ -39,7 +39,6 @@ from digrefactor.syntax import (
     ScalarNode,
     SequenceNode,
     SourceDoc,
-    parse_source,
 )
 
 __all__ = ["rewrite_text", "verify_text"]
@@ -436,21 +435,21 @@ class _Writer:
                 if self.same_entry(old_keys[i], old_values[old_keys[i]], new_items[j]):
                     renames[j] = i
         renamed_old = set(renames.values())
-        separated = self.blank_separated(entries, col)
+        old_of_new = {j: i for i, j in pairs}
         # Where each new entry lands: after the block of the previous new entry that stays.
-        anchor_end: int | None = None
-        first_start, _ = self.block_span(entries[0], col)
+        # Block spans (comment lines included) are found only when something is inserted.
+        anchor: _Entry | None = None
+        separated: bool | None = None
         for j, (ckey, key, value) in enumerate(new_items):
             if j in matched_new:
-                i = next(i for i, jj in pairs if jj == j)
-                e = entries[i]
+                e = entries[old_of_new[j]]
                 self.diff(e.vnode, old_values[e.ckey], value, self.child_ctx(e, col))
-                anchor_end = self.block_span(e, col)[1]
+                anchor = e
                 continue
             if j in renames:
                 e = entries[renames[j]]
                 self.rename(e, key, value, old_values[e.ckey], col)
-                anchor_end = self.block_span(e, col)[1]
+                anchor = e
                 continue
             # Inserted (or moved here from elsewhere).
             moved = old_by_ckey.get(ckey) if ckey in both else None
@@ -461,6 +460,10 @@ class _Writer:
                     block += self.nl
             else:
                 block = self.lines(_mapping_lines({key: value}, " " * col, self.unit)) + self.nl
+            if separated is None:
+                separated = self.blank_separated(entries, col)
+            anchor_end = self.block_span(anchor, col)[1] if anchor is not None else None
+            first_start = self.block_span(entries[0], col)[0]
             self.insert_block(block, anchor_end, first_start, separated)
         for i, e in enumerate(entries):
             if i in matched_old or i in renamed_old:
@@ -717,8 +720,7 @@ def verify_text(text: str, intended: DataTree | Workflow, *, path: str | None = 
         path = path or (str(intended.path) if intended.path else None)
         intended = intended.to_raw()
     try:
-        doc = parse_source(text, path)
-        got = resolve_document(doc, None)
+        got = read_raw_text(text)  # includes by path, as in *intended*
     except DigError as exc:
         raise DigWriteError(
             f"the rewritten text does not parse ({exc.message}); the file was left unchanged",
