@@ -67,6 +67,9 @@ class Include:
         return hash(("!include", self.path))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def raw_equal(a: Any, b: Any) -> bool:
     """Type-exact equality of two raw trees (``1 != 1.0 != True``; includes by path)."""
     if type(a) is not type(b):
@@ -74,13 +77,14 @@ def raw_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         if len(a) != len(b):
             return False
-        bi = iter(b.items())
-        for (ka, va), (kb, vb) in zip(a.items(), bi, strict=True):
-            if is_include_entry(ka, va) and is_include_entry(kb, vb):
-                if not raw_equal(va, vb):
+        for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True):
+            # Two includes match by path, whatever their raw-tree keys.
+            if ka != kb and not (is_include_entry(ka, va) and is_include_entry(kb, vb)):
+                return False
+            if type(va) in _SCALARS:  # inlined for speed: the common leaf
+                if type(va) is not type(vb) or va != vb:
                     return False
-                continue
-            if ka != kb or not raw_equal(va, vb):
+            elif not raw_equal(va, vb):
                 return False
         return True
     if isinstance(a, list):

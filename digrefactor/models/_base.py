@@ -95,6 +95,9 @@ class DigModel(BaseModel):
     __rank_of__: ClassVar[dict[str, int]]
     #: Fields that are not data keys of their own (handled by the subclass).
     __special_fields__: ClassVar[frozenset[str]] = frozenset({"params"})
+    #: Whether the model runs an operator (``op>:`` key), and whether it holds ``+tasks``.
+    __is_operator__: ClassVar[bool] = False
+    __has_tasks__: ClassVar[bool]
     #: What a loaded model starts from: the defaults of its special fields (``long_form``...).
     __loaded_defaults__: ClassVar[dict[str, Any]]
     #: Private attributes' defaults (``_order`` is always given).
@@ -113,6 +116,7 @@ class DigModel(BaseModel):
         cls.__key_to_field__ = {s.data_key: n for n, s in specs.items()}
         cls.__canonical__ = cls._canonical_order()
         cls.__rank_of__ = {k: i for i, k in enumerate(cls.__canonical__)}
+        cls.__has_tasks__ = "tasks" in cls.model_fields
         cls.__loaded_defaults__ = {
             name: info.default
             for name, info in cls.model_fields.items()

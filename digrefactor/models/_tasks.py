@@ -118,6 +118,8 @@ class OperatorTask(Task):
     ``slack>``); built-in operators have subclasses with typed parameters.
     """
 
+    __is_operator__ = True
+
     operator: str
     command: Any = None
 

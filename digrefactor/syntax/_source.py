@@ -258,95 +258,95 @@ def _is_tab_indent(text: str, line_start: int, offset: int) -> bool:
 def _compose(doc: SourceDoc, body: str, base: int) -> None:
     parser = _c.CParser(body)
     get_event = parser.get_event
-    ScalarEvent = _c.ScalarEvent
-    MappingStartEvent = _c.MappingStartEvent
-    MappingEndEvent = _c.MappingEndEvent
-    SequenceStartEvent = _c.SequenceStartEvent
-    SequenceEndEvent = _c.SequenceEndEvent
-    AliasEvent = _c.AliasEvent
-    DocumentStartEvent = _c.DocumentStartEvent
+    scalar_event = _c.ScalarEvent
+    mapping_start = _c.MappingStartEvent
+    mapping_end = _c.MappingEndEvent
+    sequence_start = _c.SequenceStartEvent
+    sequence_end = _c.SequenceEndEvent
+    alias_event = _c.AliasEvent
+    document_start = _c.DocumentStartEvent
 
     anchors: dict[str, Node] = {}
-    # Stack of open collections; for mappings a pending key is kept alongside.
-    stack: list[Node] = []
-    pending_key: list[Node | None] = []
+    # The open collections (outer ones on the stack): the current one, whether it is a
+    # mapping, and for mappings the key waiting for its value. A hot loop: kept in locals.
+    stack: list[tuple[Node | None, bool, Node | None]] = []
+    current: Node | None = None
+    is_map = False
+    pending: Node | None = None
     documents = 0
     root: Node | None = None
-
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            if documents == 1:
-                root = node
-            return
-        parent = stack[-1]
-        if isinstance(parent, MappingNode):
-            key = pending_key[-1]
-            if key is None:
-                pending_key[-1] = node
-            else:
-                parent.pairs.append((key, node))
-                pending_key[-1] = None
-        else:
-            parent.items.append(node)  # type: ignore[attr-defined]
 
     while True:
         ev = get_event()
         if ev is None:
             break
         cls = type(ev)
-        if cls is ScalarEvent:
+        node: Node
+        if cls is scalar_event:
             style = ev.style or ""
             tag = ev.tag
-            if tag == "!" or (tag is not None and style == "" and ev.implicit[0] and tag == "!"):
+            if tag == "!":
                 tag = None
-            node: Node = ScalarNode(
+            anchor = ev.anchor
+            node = ScalarNode(
                 ev.value,
                 style,
                 tag,
-                ev.anchor,
+                anchor,
                 ev.start_mark.index + base,
                 ev.end_mark.index + base,
             )
-            if ev.anchor is not None:
-                anchors[ev.anchor] = node
-            attach(node)
-        elif cls is MappingStartEvent:
+            if anchor is not None:
+                anchors[anchor] = node
+        elif cls is mapping_start or cls is sequence_start:
             tag = ev.tag if ev.tag not in (None, "!") else None
-            node = MappingNode(bool(ev.flow_style), tag, ev.anchor, ev.start_mark.index + base)
-            if ev.anchor is not None:
-                anchors[ev.anchor] = node
-            attach(node)
-            stack.append(node)
-            pending_key.append(None)
-        elif cls is SequenceStartEvent:
-            tag = ev.tag if ev.tag not in (None, "!") else None
-            node = SequenceNode(bool(ev.flow_style), tag, ev.anchor, ev.start_mark.index + base)
-            if ev.anchor is not None:
-                anchors[ev.anchor] = node
-            attach(node)
-            stack.append(node)
-            pending_key.append(None)
-        elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            node = stack.pop()
-            pending_key.pop()
-            if node.flow:  # type: ignore[attr-defined]
-                node.end = ev.end_mark.index + base
+            anchor = ev.anchor
+            start = ev.start_mark.index + base
+            if cls is mapping_start:
+                node = MappingNode(bool(ev.flow_style), tag, anchor, start)
+            else:
+                node = SequenceNode(bool(ev.flow_style), tag, anchor, start)
+            if anchor is not None:
+                anchors[anchor] = node
+        elif cls is mapping_end or cls is sequence_end:
+            closed = current
+            assert closed is not None
+            if closed.flow:  # type: ignore[attr-defined]
+                closed.end = ev.end_mark.index + base
             else:
                 # Block collections end where their last child ends (libyaml's end mark sits at
                 # the next token, after comments and blank lines that belong to what follows).
-                last = _last_child(node)
-                node.end = last.end if last is not None else node.start
-        elif cls is AliasEvent:
+                last = _last_child(closed)
+                closed.end = last.end if last is not None else closed.start
+            current, is_map, pending = stack.pop()
+            continue
+        elif cls is alias_event:
             target = anchors.get(ev.anchor)
             start = ev.start_mark.index + base
             if target is None:  # libyaml reports undefined aliases itself; keep a guard
                 raise doc.error(f"found undefined alias {ev.anchor!r}", start)
-            attach(AliasNode(target, start, ev.end_mark.index + base))
-        elif cls is DocumentStartEvent:
-            documents += 1
-            if documents == 2:
-                doc.second_document_at = ev.start_mark.index + base
+            node = AliasNode(target, start, ev.end_mark.index + base)
+        else:
+            if cls is document_start:
+                documents += 1
+                if documents == 2:
+                    doc.second_document_at = ev.start_mark.index + base
+            continue
+        # Attach the new node to the open collection (or make it the first document's root).
+        if current is None:
+            if documents == 1:
+                root = node
+        elif is_map:
+            if pending is None:
+                pending = node
+            else:
+                current.pairs.append((pending, node))  # type: ignore[attr-defined]
+                pending = None
+        else:
+            current.items.append(node)  # type: ignore[attr-defined]
+        if cls is mapping_start or cls is sequence_start:
+            stack.append((current, is_map, pending))
+            current, is_map, pending = node, cls is mapping_start, None
     doc.root = root
     doc.document_count = documents
 

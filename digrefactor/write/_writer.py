@@ -11,6 +11,7 @@ intended tree; otherwise nothing is written.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import json
 import re
@@ -19,7 +20,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
-from digrefactor.dialect import read_raw_text, resolve_document
+from digrefactor.dialect import read_raw_text, resolve_document, resolve_plain
 from digrefactor.dialect._scalars import java_key_string
 from digrefactor.export._emit import (
     _double_quoted,
@@ -109,10 +110,18 @@ class _Writer:
         self.nl = doc.newline
         self.edits: list[_Edit] = []
         self.seq = 0
-        self.unit = self._detect_unit()
-        self.quote = self._detect_quote()
 
     # ------------------------------------------------------------------ file style
+
+    @functools.cached_property
+    def unit(self) -> str:
+        """The file's indentation step (found when new lines need it)."""
+        return self._detect_unit()
+
+    @functools.cached_property
+    def quote(self) -> str:
+        """The quote the file mostly uses (found when a new value needs quoting)."""
+        return self._detect_quote()
 
     def _detect_unit(self) -> str:
         root = self.doc.root
@@ -368,8 +377,6 @@ class _Writer:
     def key_of(self, knode: Node) -> str:
         if isinstance(knode, ScalarNode):
             if knode.tag is None:
-                from digrefactor.dialect import resolve_plain
-
                 value = resolve_plain(knode.value) if knode.style == "" else knode.value
                 return value if isinstance(value, str) else java_key_string(value)
             if knode.tag == "tag:yaml.org,2002:str":
@@ -414,10 +421,19 @@ class _Writer:
         if not entries:
             self.replace(node, new, ctx)
             return
+        new_items = self.new_keys(new)
+        if len(entries) == len(new_items) and all(
+            e.ckey == c for e, (c, _, _) in zip(entries, new_items, strict=True)
+        ):
+            # The same keys in the same order (the usual edit): only values can differ.
+            col = self.doc.indent_of(entries[0].knode.start)  # type: ignore[union-attr]
+            for e, old_value, (_, _, value) in zip(entries, old.values(), new_items, strict=True):
+                if not raw_equal(old_value, value):
+                    self.diff(e.vnode, old_value, value, self.child_ctx(e, col))
+            return
         old_by_ckey = {e.ckey: e for e in entries}
         # Entries and the old mapping's items correspond one to one (no merges, no repeats).
         old_values = {e.ckey: v for e, v in zip(entries, old.values(), strict=True)}
-        new_items = self.new_keys(new)
         old_keys = [e.ckey for e in entries]
         new_ckeys = [c for c, _, _ in new_items]
         col = self.doc.indent_of(entries[0].knode.start)  # type: ignore[union-attr]
