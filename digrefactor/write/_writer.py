@@ -667,6 +667,11 @@ class _Writer:
         start = ctx.value_start
         end = self.node_end(node)
         if not is_block_value:
+            if isinstance(node, (MappingNode, SequenceNode)) and not node.flow:
+                # A comment ending the block's last line spoke of what is going away.
+                line_end = self.doc.line_end(end)
+                if self.text[end:line_end].lstrip(" \t").startswith("#"):
+                    end = line_end
             # After a colon the value needs a space; a root or sequence item does not.
             sep = "" if start == node.start else " "
             if new is None:
