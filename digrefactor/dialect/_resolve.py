@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -348,6 +349,7 @@ class _Unusual(Exception):
 
 
 _NO_KEY: Any = object()
+_intern = sys.intern
 
 
 def _fast_tree(text: str, includes: _FileIncludes | None, path: str | None) -> DataTree:
@@ -408,6 +410,9 @@ def _fast_tree(text: str, includes: _FileIncludes | None, path: str | None) -> D
                             raise _Unusual
                         else:
                             key = java_key_string(typed)
+                    # Keys repeat across files and models keep them (params, key order): one
+                    # copy of each serves all.
+                    key = _intern(key)
                     continue
                 if ev.tag is not None:
                     raise _Unusual

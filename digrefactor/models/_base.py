@@ -8,12 +8,14 @@ of keys seen in the file is remembered so an unedited model returns exactly the 
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import types
 import typing
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
 
 from digrefactor._datatree import DataTree, Include
@@ -21,6 +23,7 @@ from digrefactor._datatree import DataTree, Include
 __all__ = ["OPERATOR_SLOT", "PARAMS_SLOT", "TASKS_SLOT", "DigModel", "FieldSpec", "raw_value"]
 
 _object_setattr = object.__setattr__
+_NOT_SET: Any = object()
 _object_getattribute = object.__getattribute__
 
 #: Placeholders in a model's key order: where the operator key, extra params and tasks go.
@@ -86,8 +89,9 @@ class DigModel(BaseModel):
     #: Extra keys, in order; values are raw data (``!include`` entries have include keys).
     params: dict[str, Any] = Field(default_factory=dict)
 
-    #: Data keys in the order seen in the source (slots for operator key, params and tasks).
-    _order: list[str] = PrivateAttr(default_factory=list)
+    # What a model remembers of its file, kept in slots rather than pydantic's private
+    # attributes (a dict per model): the key order (``_order``) and a task's key (``_key``).
+    __slots__ = ("_dig_key", "_dig_order")
 
     __fields_spec__: ClassVar[dict[str, FieldSpec]]
     __key_to_field__: ClassVar[dict[str, str]]
@@ -100,7 +104,7 @@ class DigModel(BaseModel):
     __has_tasks__: ClassVar[bool]
     #: What a loaded model starts from: the defaults of its special fields (``long_form``...).
     __loaded_defaults__: ClassVar[dict[str, Any]]
-    #: Private attributes' defaults (``_order`` is always given).
+    #: Private attributes' defaults (a loaded model starts from these).
     __private_defaults__: ClassVar[dict[str, Any]]
 
     @classmethod
@@ -126,10 +130,9 @@ class DigModel(BaseModel):
         }
         private: dict[str, Any] = {}
         for name, attr in cls.__private_attributes__.items():
-            if attr.default_factory is None and attr.default is not PydanticUndefined:
-                private[name] = attr.default
-            elif name != "_order":  # pragma: no cover - every other private has a plain default
+            if attr.default_factory is not None or attr.default is PydanticUndefined:
                 raise TypeError(f"{cls.__name__}.{name}: loaded models need a plain default")
+            private[name] = attr.default
         cls.__private_defaults__ = private
 
     @classmethod
@@ -163,7 +166,8 @@ class DigModel(BaseModel):
         after an operator's parameters, ...); new tasks follow the last existing task.
         """
         entries = self._entries()
-        params = {k: raw_value(v) for k, v in self.params.items()}
+        own_params = self.__dict__.get("params")  # not made just to be read
+        params = {k: raw_value(v) for k, v in own_params.items()} if own_params else {}
         if params and not entries.keys().isdisjoint(params):
             # Loading never puts a key in both places; code that does would lose one silently.
             clash = sorted(set(entries) & set(params))
@@ -252,30 +256,75 @@ class DigModel(BaseModel):
 
         values, params, order = build_fields(cls, data)
         values.update(fields)
-        values["params"] = params
+        if params:
+            values["params"] = params
         return cls._loaded(values, order)
 
     @classmethod
     def _loaded(cls, values: dict[str, Any], order: list[str]) -> typing.Self:
         """A model of trusted values, built the cheap way (no validation, no defaults).
 
-        Its ``__dict__`` holds only the data fields the file sets (plus the special fields):
-        a key absent from the file is absent from the model, whatever the code default is, and
-        reads as ``None`` (``__getattr__``). Loading a project makes thousands of these, and
-        pydantic's ``model_construct`` (every field stored, a fields-set per model) cost most
-        of a load and most of its memory.
+        Its ``__dict__`` holds only what the file sets: a key absent from the file is absent
+        from the model, whatever the code default is, and reads as ``None``; special fields left
+        out read as their defaults (``long_form``: False) and ``params`` as a dict made on first
+        use (``__getattr__``). Loading a project makes thousands of these, and pydantic's
+        ``model_construct`` (every field stored, a fields-set per model) cost most of a load
+        and most of its memory.
         """
-        for name, default in cls.__loaded_defaults__.items():
-            if name not in values:
-                values[name] = default
         obj = cls.__new__(cls)
         _object_setattr(obj, "__dict__", values)
         _object_setattr(obj, "__pydantic_extra__", None)
-        private = dict(cls.__private_defaults__)
-        private["_order"] = order
-        _object_setattr(obj, "__pydantic_private__", private)
+        private = cls.__private_defaults__
+        _object_setattr(obj, "__pydantic_private__", dict(private) if private else None)
+        _object_setattr(obj, "_dig_order", order)
         # __pydantic_fields_set__ is made on first use (__getattr__): few models need one.
         return obj
+
+    # ------------------------------------------------------------------ file memory
+
+    @property
+    def _order(self) -> list[str]:
+        """Data keys in the order seen in the source (slots for operator key, params, tasks)."""
+        try:
+            order: list[str] = _object_getattribute(self, "_dig_order")
+        except AttributeError:
+            order = []
+            _object_setattr(self, "_dig_order", order)
+        return order
+
+    @_order.setter
+    def _order(self, value: list[str]) -> None:
+        _object_setattr(self, "_dig_order", value)
+
+    def _file_memory(self) -> dict[str, Any]:
+        """The slot values set on this model (copies and pickles carry them along)."""
+        out: dict[str, Any] = {}
+        for name in ("_dig_key", "_dig_order"):
+            with contextlib.suppress(AttributeError):
+                out[name] = _object_getattribute(self, name)
+        return out
+
+    def __copy__(self) -> typing.Self:
+        new = super().__copy__()
+        for name, value in self._file_memory().items():
+            _object_setattr(new, name, copy.copy(value))
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> typing.Self:
+        new = super().__deepcopy__(memo)
+        for name, value in self._file_memory().items():
+            _object_setattr(new, name, copy.deepcopy(value, memo))
+        return new
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        state["__dig_file_memory__"] = self._file_memory()
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        for name, value in state.get("__dig_file_memory__", {}).items():
+            _object_setattr(self, name, value)
 
     if not TYPE_CHECKING:
         # Hidden from type checkers (as pydantic's own), which keep checking attribute names.
@@ -284,6 +333,13 @@ class DigModel(BaseModel):
             cls = type(self)
             if item in cls.__fields_spec__:
                 return None  # a data field the file does not set
+            default = cls.__loaded_defaults__.get(item, _NOT_SET)
+            if default is not _NOT_SET:
+                return default  # an immutable default (long_form, command...)
+            if item == "params":
+                params: dict[str, Any] = {}
+                self.__dict__["params"] = params
+                return params
             try:
                 private = _object_getattribute(self, "__pydantic_private__")
             except AttributeError:  # pragma: no cover - only while pydantic builds the model
@@ -314,6 +370,8 @@ class DigModel(BaseModel):
             # Field by field: a loaded model stores only the fields its file sets.
             return (
                 self.__pydantic_private__ == other.__pydantic_private__
+                and self._order == other._order
+                and self._file_memory().get("_dig_key") == other._file_memory().get("_dig_key")
                 and (self.__pydantic_extra__ or {}) == (other.__pydantic_extra__ or {})
                 and all(getattr(self, n) == getattr(other, n) for n in type(self).model_fields)
             )

@@ -36,7 +36,7 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
     from digrefactor.models._tasks import GroupTask, RawTask
 
     if type(value) is not dict and not isinstance(value, dict):
-        task: Task = RawTask._loaded({"name": name, "value": value, "params": {}}, [])
+        task: Task = RawTask._loaded({"name": name, "value": value}, [])
     else:
         op = None
         for k in value:
@@ -51,10 +51,7 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
             task = cls.from_raw(value, name=name, operator=value["_type"], long_form=True)
         else:
             task = GroupTask.from_raw(value, name=name)
-    # A private attribute, set straight into pydantic's store (its __setattr__ is slow).
-    private = task.__pydantic_private__
-    assert private is not None
-    private["_key"] = key
+    object.__setattr__(task, "_dig_key", key)  # Task._key, without pydantic's __setattr__
     return task
 
 

@@ -60,8 +60,18 @@ class Task(DigModel):
     secrets: dict[str, Any] | None = Field(default=None, alias="_secrets")
     disable: bool | str | None = Field(default=None, alias="_disable")
 
-    #: The key this task was loaded under (keeps its place in the file when renamed).
-    _key: str | None = None
+    @property
+    def _key(self) -> str | None:
+        """The key this task was loaded under (keeps its place in the file when renamed)."""
+        try:
+            key: str | None = object.__getattribute__(self, "_dig_key")
+        except AttributeError:
+            key = None
+        return key
+
+    @_key.setter
+    def _key(self, value: str | None) -> None:
+        object.__setattr__(self, "_dig_key", value)
 
     @property
     def key(self) -> str:
