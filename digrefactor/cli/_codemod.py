@@ -223,7 +223,7 @@ def codemod_main(argv: Sequence[str]) -> int:
         would=not write,
     )
     for result in run_files(
-        files, pass_, options=options, write=write, jobs=jobs_value(args, config)
+        files, pass_, options=options, write=write, jobs=jobs_value(args, config), diff=args.diff
     ):
         if args.diff and isinstance(result, Changed):
             reporter.before_stdout()

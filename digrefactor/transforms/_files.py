@@ -135,19 +135,24 @@ def _walk(
     root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[Path]
 ) -> Iterator[tuple[Path, Path]]:
     include, exclude = ff.spec("include"), ff.spec("exclude")
+    real_root = root.resolve()
     base_chain: list[Path] = []
     if ff.gitignore:
         top = find_project_root(root)
-        resolved = root.resolve()
-        base_chain = [d for d in reversed(resolved.parents) if d == top or top in d.parents]
-    found: list[Path] = []
+        base_chain = [d for d in reversed(real_root.parents) if d == top or top in d.parents]
+    # (sort key, path, real path) of every file taken. A walk of thousands of files: each is
+    # lstat'ed once, and only links are resolved (a real directory's files are where it is).
+    found: list[tuple[tuple[str, ...], Path, Path]] = []
+    root_str = os.fspath(root)
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
-        chain = []
+        rel_parts = here.relative_to(root).parts if dirpath != root_str else ()
+        real_here = real_root.joinpath(*rel_parts)
+        rel_prefix = "/".join(rel_parts) + "/" if rel_parts else ""
+        chain: list[Path] = []
         if ff.gitignore:
-            rel_parts = here.relative_to(root).parts
-            chain = [*base_chain, root.resolve()]
-            d = root.resolve()
+            chain = [*base_chain, real_root]
+            d = real_root
             for part in rel_parts:
                 d = d / part
                 chain.append(d)
@@ -155,28 +160,44 @@ def _walk(
         for name in sorted(dirnames):
             if name.startswith("."):
                 continue
-            sub = here / name
-            rel = sub.relative_to(root).as_posix() + "/"
+            rel = rel_prefix + name + "/"
             if exclude.match_file(rel):
                 continue
-            if ff.gitignore and gitignores.ignored(sub.resolve(), True, chain):
-                continue
+            if ff.gitignore:
+                sub = here / name
+                real_sub = sub.resolve() if os.path.islink(sub) else real_here / name
+                if gitignores.ignored(real_sub, True, chain):
+                    continue
             kept.append(name)
         dirnames[:] = kept
         for name in filenames:
             if name.startswith("."):
                 continue
-            path = here / name
-            rel = path.relative_to(root).as_posix()
+            rel = rel_prefix + name
             if not include.match_file(rel) or exclude.match_file(rel):
                 continue
-            if ff.gitignore and gitignores.ignored(path.resolve(), False, chain):
+            path = here / name
+            real = _real_regular_file(path, real_here / name)
+            if real is None:
                 continue
-            if not _is_regular(path):
+            if ff.gitignore and gitignores.ignored(real, False, chain):
                 continue
-            found.append(path)
-    for path in sorted(found):
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
+            found.append(((*here.parts, name), path, real))
+    found.sort(key=lambda item: item[0])
+    for _, path, real in found:
+        if real not in seen:
+            seen.add(real)
             yield path, root
+
+
+def _real_regular_file(path: Path, in_place: Path) -> Path | None:
+    """The real path of *path* (*in_place* unless it is a link) if it is a regular file or a
+    link to one; None for anything else (a FIFO named x.dig would block a reader forever). A
+    path that cannot be stat'ed counts as a file: its reader reports why it cannot be read."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return in_place
+    if stat.S_ISLNK(st.st_mode):
+        return path.resolve() if _is_regular(path) else None
+    return in_place if stat.S_ISREG(st.st_mode) else None

@@ -24,7 +24,9 @@ from typing import Any
 
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigValidationError, DigWriteError
-from digrefactor.parse import load_workflow, to_data
+from digrefactor.dialect import expand_includes, read_raw_text
+from digrefactor.parse import load_workflow
+from digrefactor.syntax import decode_source
 from digrefactor.transforms._api import (
     Changed,
     Failed,
@@ -37,7 +39,7 @@ from digrefactor.transforms._api import (
     Unchanged,
 )
 from digrefactor.transforms._write import render_workflow, verify_workflow_text
-from digrefactor.write import atomic_write
+from digrefactor.write import AtomicWrites
 
 __all__ = [
     "PassRef",
@@ -147,19 +149,26 @@ def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = Non
 
 
 def apply_pass(
-    pass_: Pass, text: str, *, path: Path, root: Path | None = None, **options: Any
+    pass_: Pass,
+    text: str,
+    *,
+    path: Path,
+    root: Path | None = None,
+    diff: bool = True,
+    **options: Any,
 ) -> tuple[FileResult, str]:
     """Run *pass_* on *text* (the file at *path*, which need not exist); nothing is written.
 
     Returns the result and the new text (the old text unless changed). Used by tests and by
-    :func:`run_file`.
+    :func:`run_file`. ``diff=False`` leaves :attr:`Changed.diff` empty (not needed when the
+    files are written, and building it costs about as much as reading the file).
     """
     root = root if root is not None else path.parent
     try:
         wf = load_workflow(text, path=path)
     except DigError as exc:
         return Failed(path, exc.with_path(path)), text
-    return _edit(pass_, wf, text, path=path, root=root, options=options)
+    return _edit(pass_, wf, text, path=path, root=root, options=options, diff=diff)
 
 
 def _edit(
@@ -170,11 +179,9 @@ def _edit(
     path: Path,
     root: Path,
     options: Mapping[str, Any],
+    diff: bool = True,
 ) -> tuple[FileResult, str]:
     ctx = PassContext(path=path, root=root, options=dict(options))
-    # With includes, an edit can land on a key an !include overrides: remember what Digdag
-    # sees now, to say so when the text changes but that does not.
-    seen_before = _digdag_view(wf) if "!include" in text else None
     try:
         pass_(wf, ctx)
     except SkipFile as skip:
@@ -196,12 +203,13 @@ def _edit(
     renamed = new_path is not None and new_path != path
     # The writer returns the original text when the edited model's data equals the file's,
     # and verifies its own output; so an unchanged file costs no extra data-tree comparison.
+    seen_after = None
     try:
         new_text = render_workflow(wf)
         if new_text != text or renamed:
             # Changed files are re-loaded like any workflow (Digdag's rules included) and must
             # mean exactly what the edited model means.
-            verify_workflow_text(new_text, wf, path=new_path or path)
+            seen_after = verify_workflow_text(new_text, wf, path=new_path or path)
     except DigError as exc:
         if isinstance(exc, DigWriteError):
             return Failed(path, exc.with_path(path)), text
@@ -219,19 +227,22 @@ def _edit(
         )
     if new_text == text and not renamed:
         return Unchanged(path, warnings), text
-    if seen_before is not None and raw_equal(_digdag_view(wf), seen_before):
+    # With includes, an edit can land on a key an !include overrides: say so when the text
+    # changes but what Digdag sees (the tree just verified) does not.
+    if "!include" in text and raw_equal(seen_after, _digdag_view(text, path)):
         warnings += (
             "the edit changes the file but not what Digdag runs: an !include overrides the "
             "edited keys (edit the included file instead)",
         )
-    diff = unified_diff(text, new_text, path, new_path)
-    return Changed(path, diff, warnings, new_path if renamed else None), new_text
+    text_diff = unified_diff(text, new_text, path, new_path) if diff else ""
+    return Changed(path, text_diff, warnings, new_path if renamed else None), new_text
 
 
-def _digdag_view(wf: Any) -> Any:
+def _digdag_view(text: str, path: Path) -> Any:
+    """What Digdag sees in *text* as the file *path* (includes expanded), if it loads."""
     try:
-        return to_data(wf)
-    except DigError:
+        return expand_includes(read_raw_text(text, str(path)))
+    except (DigError, ValueError):
         return None
 
 
@@ -250,73 +261,129 @@ def run_file(
     root: Path | None = None,
     options: Mapping[str, Any] | None = None,
     write: bool = True,
+    diff: bool = True,
 ) -> FileResult:
     """Run *pass_* on one file; write it (atomically) when changed and *write* is true."""
     path = Path(path)
     root = root if root is not None else path.parent
+    writes = AtomicWrites() if write else None
+    outcome = _run_one(path, pass_, root, options or {}, writes, diff)
+    if writes is None:
+        return outcome[0]
+    return _committed([outcome], writes)[0]
+
+
+def _run_one(
+    path: Path,
+    pass_: Pass,
+    root: Path,
+    options: Mapping[str, Any],
+    writes: AtomicWrites | None,
+    diff: bool,
+) -> tuple[FileResult, Path | None]:
+    """One file up to its write: its result, and the old path of a renamed file. The new text
+    is added to *writes*, which the caller commits."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Failed(path, DigError(f"cannot read file: {exc.strerror or exc}", path=path))
+        return Failed(path, DigError(f"cannot read file: {exc.strerror or exc}", path=path)), None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         try:
-            wf = load_workflow(path)  # gives the located decoding error
+            decode_source(data, path)  # gives the located decoding error
         except DigError as exc:
-            return Failed(path, exc)
-        return Failed(path, DigError("invalid UTF-8", path=path))  # pragma: no cover
+            return Failed(path, exc), None
+        return Failed(path, DigError("invalid UTF-8", path=path)), None  # pragma: no cover
     try:
-        wf = load_workflow(path)
+        wf = load_workflow(text, path=path)
     except DigError as exc:
-        return Failed(path, exc.with_path(path))
+        return Failed(path, exc.with_path(path)), None
     except Exception as exc:  # a bug below us: report it, keep going
-        return Failed(
-            path,
-            DigError(f"internal error while loading ({type(exc).__name__}: {exc})", path=path),
-            traceback.format_exc(),
+        return (
+            Failed(
+                path,
+                DigError(f"internal error while loading ({type(exc).__name__}: {exc})", path=path),
+                traceback.format_exc(),
+            ),
+            None,
         )
-    result, new_text = _edit(pass_, wf, text, path=path, root=root, options=options or {})
-    if write and isinstance(result, Changed):
-        try:
-            if result.new_path is not None:
-                if result.new_path.exists():
-                    return Failed(
+    result, new_text = _edit(pass_, wf, text, path=path, root=root, options=options, diff=diff)
+    if writes is None or not isinstance(result, Changed):
+        return result, None
+    try:
+        if result.new_path is not None:
+            if result.new_path.exists():
+                return (
+                    Failed(
                         path,
                         DigError(f"cannot rename: {result.new_path} already exists", path=path),
-                    )
-                atomic_write(result.new_path, new_text, like=path)
-                path.unlink()
-            else:
-                atomic_write(path, new_text)
-        except OSError as exc:
-            return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path))
-    return result
+                    ),
+                    None,
+                )
+            writes.add(result.new_path, new_text, like=path)
+            return result, path
+        writes.add(path, new_text)
+    except OSError as exc:
+        return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path)), None
+    return result, None
+
+
+def _committed(
+    outcomes: list[tuple[FileResult, Path | None]], writes: AtomicWrites
+) -> list[FileResult]:
+    """Commit a batch's writes (one round of syncs): a file whose write failed becomes a
+    Failed result, and a renamed file's old name goes once its new one is in place."""
+    errors = writes.commit()
+    results: list[FileResult] = []
+    for result, renamed_from in outcomes:
+        if isinstance(result, Changed):
+            target = result.new_path if result.new_path is not None else result.path
+            try:
+                failure = errors.get(Path(os.path.realpath(target)))
+                if failure is not None:
+                    raise failure
+                if renamed_from is not None:
+                    renamed_from.unlink()
+            except OSError as exc:
+                message = f"cannot write file: {exc.strerror or exc}"
+                result = Failed(result.path, DigError(message, path=result.path))
+        results.append(result)
+    return results
 
 
 # --------------------------------------------------------------------------------- many files
 
 _WORKER: dict[str, Any] = {}
+#: Files per batch: a worker commits (syncs) its writes once per batch.
+_BATCH = 16
 
 
-def _init_worker(pass_: Pass | PassRef, options: Mapping[str, Any], write: bool) -> None:
+def _init_worker(
+    pass_: Pass | PassRef, options: Mapping[str, Any], write: bool, diff: bool = True
+) -> None:
     _WORKER["pass"] = pass_.load() if isinstance(pass_, PassRef) else pass_
     _WORKER["options"] = options
     _WORKER["write"] = write
+    _WORKER["diff"] = diff
 
 
-def _work(item: tuple[Path, Path]) -> FileResult:
-    path, root = item
-    try:
-        return run_file(
-            path, _WORKER["pass"], root=root, options=_WORKER["options"], write=_WORKER["write"]
-        )
-    except Exception as exc:  # pragma: no cover - run_file reports everything it can
-        return Failed(
-            path,
-            DigError(f"internal error ({type(exc).__name__}: {exc})", path=path),
-            traceback.format_exc(),
-        )
+def _work(batch: list[tuple[Path, Path]]) -> list[FileResult]:
+    """A batch of files, each loaded, edited and verified; their writes are committed
+    together (AtomicWrites: one round of syncs per batch, not one per file)."""
+    writes = AtomicWrites() if _WORKER["write"] else None
+    outcomes: list[tuple[FileResult, Path | None]] = []
+    for path, root in batch:
+        try:
+            outcomes.append(
+                _run_one(path, _WORKER["pass"], root, _WORKER["options"], writes, _WORKER["diff"])
+            )
+        except Exception as exc:  # pragma: no cover - _run_one reports everything it can
+            error = DigError(f"internal error ({type(exc).__name__}: {exc})", path=path)
+            outcomes.append((Failed(path, error, traceback.format_exc()), None))
+    if writes is None:
+        return [result for result, _ in outcomes]
+    return _committed(outcomes, writes)
 
 
 def run_files(
@@ -326,15 +393,18 @@ def run_files(
     options: Mapping[str, Any] | None = None,
     write: bool = True,
     jobs: int | None = None,
+    diff: bool = True,
 ) -> Iterator[FileResult]:
     """Run a pass over ``(path, root)`` pairs; yield results in file order as they complete.
 
     ``jobs`` is the number of worker processes (default: every core); 1 runs in this process.
     The pass (or the :class:`PassRef` to rebuild it) must be picklable for ``jobs > 1``.
+    ``diff=False`` leaves :attr:`Changed.diff` empty. Files are written in batches of up to
+    16 per process, each batch with one round of syncs (see :class:`AtomicWrites`).
     """
     items = list(files)
     fragments = _included_by(path for path, _ in items)
-    for result in _run(items, pass_, options=options, write=write, jobs=jobs):
+    for result in _run(items, pass_, options=options, write=write, jobs=jobs, diff=diff):
         if (
             isinstance(result, Failed)
             and isinstance(result.error, DigValidationError)
@@ -376,24 +446,27 @@ def _run(
     options: Mapping[str, Any] | None,
     write: bool,
     jobs: int | None,
+    diff: bool,
 ) -> Iterator[FileResult]:
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
     jobs = min(jobs, len(items))
+    size = _BATCH if jobs <= 1 else max(1, min(_BATCH, len(items) // (jobs * 4)))
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
     if jobs <= 1:
-        _init_worker(pass_, options, write)
+        _init_worker(pass_, options, write, diff)
         try:
-            for item in items:
-                yield _work(item)
+            for batch in batches:
+                yield from _work(batch)
         finally:
             _WORKER.clear()
         return
-    chunksize = max(1, min(16, len(items) // (jobs * 4)))
     ctx = multiprocessing.get_context()
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write))
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write, diff))
     try:
         # Ordered (diffs come out in file order); results are small, models stay in workers.
-        yield from pool.imap(_work, items, chunksize=chunksize)
+        for results in pool.imap(_work, batches):
+            yield from results
         pool.close()
     except BaseException:
         pool.terminate()

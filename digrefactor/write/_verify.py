@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digrefactor._datatree import raw_equal
+from digrefactor._datatree import DataTree, raw_equal
 from digrefactor._errors import DigError, DigWriteError
 from digrefactor.dialect import expand_includes, read_raw_text, validate_workflow
 from digrefactor.models import Workflow
@@ -15,12 +15,12 @@ from digrefactor.parse._load import text_locator
 __all__ = ["verify_workflow_file"]
 
 
-def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None = None) -> None:
+def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None = None) -> DataTree:
     """Raise :class:`DigWriteError` unless *text*, as the file *path*, reads back as *workflow*.
 
     The text is loaded like any workflow (Digdag's validation included, ``!include`` resolved
     relative to *path*, default: the workflow's own path) and its data tree must equal
-    ``to_data(workflow)``.
+    ``to_data(workflow)``. Returns that data tree (what Digdag will see).
     """
     where = Path(path) if path is not None else workflow.path
     try:
@@ -36,7 +36,7 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
     try:
         # What load_workflow does, minus building models: read, expand, Digdag's checks.
         raw = read_raw_text(text, spath)
-        data = expand_includes(raw)
+        data: DataTree = expand_includes(raw)
         validate_workflow(data, workflow.name, path=spath, locate=text_locator(text, spath))
     except DigError as exc:
         raise DigWriteError(
@@ -53,3 +53,4 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
             "the file was left unchanged",
             path=where,
         )
+    return data

@@ -32,6 +32,7 @@ INTERNAL: dict[str, dict[str, str]] = {
         "render_scalar": "emitter building block, used by the writer",
     },
     "write": {
+        "AtomicWrites": "many atomic writes, one round of syncs: the codemod runner's writes",
         "rewrite_text": "the text-level step behind write_workflow()",
         "verify_text": "the re-read check behind write_workflow()",
         "verify_workflow_file": "the write-time check behind save_workflow() and codemods",
