@@ -222,9 +222,11 @@ def codemod_main(argv: Sequence[str]) -> int:
         verbose=args.verbose,
         would=not write,
     )
-    for result in run_files(
+    results = run_files(
         files, pass_, options=options, write=write, jobs=jobs_value(args, config), diff=args.diff
-    ):
+    )
+    del files  # the runner keeps a compact copy of the list
+    for result in results:
         if args.diff and isinstance(result, Changed):
             reporter.before_stdout()
             sys.stdout.write(result.diff)

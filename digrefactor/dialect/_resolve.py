@@ -256,7 +256,7 @@ def resolve_document(doc: SourceDoc, load_include: IncludeLoader | None = None) 
 #: of their own are kept (a kept tree never depends on another file). Trees are shared: read
 #: only, like every raw tree an Include holds.
 _SHARED_INCLUDES: dict[str, tuple[tuple[int, ...], DataTree]] = {}
-_SHARED_INCLUDES_MAX = 512
+_SHARED_INCLUDES_MAX = 128
 _RACY_SECONDS = 2.0
 
 

@@ -120,10 +120,10 @@ def discover_files(
 
 def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Path]]:
     gitignores = _GitIgnores()
-    seen: set[Path] = set()
+    seen: set[str] = set()  # real paths
     for given in paths:
         if given.is_file() or not given.exists():
-            key = given.resolve()
+            key = str(given.resolve())
             if key not in seen:
                 seen.add(key)
                 yield given, given.parent
@@ -132,7 +132,7 @@ def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Pat
 
 
 def _walk(
-    root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[Path]
+    root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[str]
 ) -> Iterator[tuple[Path, Path]]:
     include, exclude = ff.spec("include"), ff.spec("exclude")
     real_root = root.resolve()
@@ -140,12 +140,14 @@ def _walk(
     if ff.gitignore:
         top = find_project_root(root)
         base_chain = [d for d in reversed(real_root.parents) if d == top or top in d.parents]
-    # (sort key, path, real path) of every file taken. A walk of thousands of files: each is
-    # lstat'ed once, and only links are resolved (a real directory's files are where it is).
-    found: list[tuple[tuple[str, ...], Path, Path]] = []
+    # (path parts, directory, real path) of every file taken: sorted by parts, as Paths sort.
+    # A walk of thousands of files: each is lstat'ed once, only links are resolved (a real
+    # directory's files are where it is), and a file's Path is made only when it is yielded.
+    found: list[tuple[tuple[str, ...], Path, str]] = []
     root_str = os.fspath(root)
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
+        here_parts = here.parts
         rel_parts = here.relative_to(root).parts if dirpath != root_str else ()
         real_here = real_root.joinpath(*rel_parts)
         rel_prefix = "/".join(rel_parts) + "/" if rel_parts else ""
@@ -182,12 +184,12 @@ def _walk(
                 continue
             if ff.gitignore and gitignores.ignored(real, False, chain):
                 continue
-            found.append(((*here.parts, name), path, real))
+            found.append(((*here_parts, name), here, str(real)))
     found.sort(key=lambda item: item[0])
-    for _, path, real in found:
-        if real not in seen:
-            seen.add(real)
-            yield path, root
+    for parts, directory, real_path in found:
+        if real_path not in seen:
+            seen.add(real_path)
+            yield directory / parts[-1], root
 
 
 def _real_regular_file(path: Path, in_place: Path) -> Path | None:

@@ -10,6 +10,7 @@ streamed back as they complete.
 from __future__ import annotations
 
 import difflib
+import gc
 import importlib
 import importlib.util
 import multiprocessing
@@ -368,12 +369,13 @@ def _init_worker(
     _WORKER["diff"] = diff
 
 
-def _work(batch: list[tuple[Path, Path]]) -> list[FileResult]:
+def _work(batch: list[tuple[str, str]]) -> list[FileResult]:
     """A batch of files, each loaded, edited and verified; their writes are committed
     together (AtomicWrites: one round of syncs per batch, not one per file)."""
     writes = AtomicWrites() if _WORKER["write"] else None
     outcomes: list[tuple[FileResult, Path | None]] = []
-    for path, root in batch:
+    for path_str, root_str in batch:
+        path, root = Path(path_str), Path(root_str)
         try:
             outcomes.append(
                 _run_one(path, _WORKER["pass"], root, _WORKER["options"], writes, _WORKER["diff"])
@@ -402,8 +404,11 @@ def run_files(
     ``diff=False`` leaves :attr:`Changed.diff` empty. Files are written in batches of up to
     16 per process, each batch with one round of syncs (see :class:`AtomicWrites`).
     """
-    items = list(files)
-    fragments = _included_by(path for path, _ in items)
+    # A compact copy (strings): a run over many thousands of files should not hold, nor hand
+    # to every forked worker, thousands of Path objects (the memory a run needs stays flat).
+    items = [(os.fspath(path), os.fspath(root)) for path, root in files]
+    del files
+    fragments = _included_by(Path(path) for path, _ in items)
     for result in _run(items, pass_, options=options, write=write, jobs=jobs, diff=diff):
         if (
             isinstance(result, Failed)
@@ -440,7 +445,7 @@ def _included_by(paths: Iterable[Path]) -> set[str]:
 
 
 def _run(
-    items: list[tuple[Path, Path]],
+    items: list[tuple[str, str]],
     pass_: Pass | PassRef,
     *,
     options: Mapping[str, Any] | None,
@@ -462,14 +467,21 @@ def _run(
             _WORKER.clear()
         return
     ctx = multiprocessing.get_context()
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write, diff))
+    # Forked workers share this process's memory until either side writes to it; the cyclic
+    # garbage collector writes to every object it scans, which would copy all those pages
+    # into every process, the more the longer the run. Frozen objects are never scanned.
+    gc.freeze()
     try:
-        # Ordered (diffs come out in file order); results are small, models stay in workers.
-        for results in pool.imap(_work, batches):
-            yield from results
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write, diff))
+        try:
+            # Ordered (diffs come out in file order); results are small, models stay in workers.
+            for results in pool.imap(_work, batches):
+                yield from results
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     finally:
-        pool.join()
+        gc.unfreeze()
