@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ def _included_paths(value: Any, out: set[str]) -> None:
             _included_paths(v, out)
 
 
-def load_all(files: list[tuple[Path, Path]]) -> Iterator[Loaded]:
+def load_all(files: Iterable[tuple[Path, Path]]) -> Iterator[Loaded]:
     """Load each file on its own (its directory as the project); never raises for bad input."""
     for path, _ in files:
         includes: set[str] = set()

@@ -9,6 +9,10 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digrefactor.transforms._files import FileList
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -128,11 +132,14 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def resolve_files(
-    raw_paths: Sequence[str], args: argparse.Namespace, config: Config
-) -> list[tuple[Path, Path]]:
+def resolve_files(raw_paths: Sequence[str], args: argparse.Namespace, config: Config) -> FileList:
     """The ``(file, root)`` pairs to process; a missing path is a usage error."""
-    from digrefactor.transforms._files import FileFilter, NotARegularFileError, discover_files
+    from digrefactor.transforms._files import (
+        FileFilter,
+        FileList,
+        NotARegularFileError,
+        discover_files,
+    )
 
     paths = [Path(p) for p in raw_paths]
     for p in paths:
@@ -144,7 +151,7 @@ def resolve_files(
         include=include, exclude=exclude, gitignore=config.gitignore and not args.no_gitignore
     )
     try:
-        return list(discover_files(paths, ff))
+        return FileList(discover_files(paths, ff))
     except NotARegularFileError as exc:
         raise UsageError(str(exc)) from None
 

@@ -10,7 +10,7 @@ each file into one small typed result (:class:`Changed`, :class:`Unchanged`, :cl
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol, runtime_checkable
@@ -112,7 +112,7 @@ class CodemodPass:
         """Build the pass from parsed options; raise :class:`PassUsageError` on bad values."""
         raise NotImplementedError
 
-    def prepare(self, files: list[tuple[Path, Path]]) -> None:
+    def prepare(self, files: Sequence[tuple[Path, Path]]) -> None:
         """Check the whole run (``(file, root)`` pairs) before any file is touched.
 
         Raise :class:`PassUsageError` to stop the run (e.g. a rename target already exists).

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+import typing
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
-__all__ = ["FileFilter", "NotARegularFileError", "discover_files", "find_project_root"]
+__all__ = [
+    "FileFilter",
+    "FileList",
+    "NotARegularFileError",
+    "discover_files",
+    "find_project_root",
+]
 
 DEFAULT_EXCLUDES = ("node_modules/", "__pycache__/")
 
@@ -58,6 +65,43 @@ class FileFilter:
             cached = pathspec.GitIgnoreSpec.from_lines(patterns)
             self._specs[which] = cached
         return cached
+
+
+class FileList(Sequence[tuple[Path, Path]]):
+    """``(file, root)`` pairs held as strings, read back as Paths.
+
+    A run over many thousands of files keeps its list for the whole run (and forked workers
+    share the memory it sits in): strings take a third of what Path objects do, and the Paths
+    of a walk are dropped as soon as they are listed.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[Path, Path]] = ()) -> None:
+        self._pairs = [(os.fspath(path), os.fspath(root)) for path, root in pairs]
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    @typing.overload
+    def __getitem__(self, index: int) -> tuple[Path, Path]: ...
+
+    @typing.overload
+    def __getitem__(self, index: slice) -> FileList: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[Path, Path] | FileList:
+        if isinstance(index, slice):
+            part = FileList()
+            part._pairs = self._pairs[index]
+            return part
+        path, root = self._pairs[index]
+        return Path(path), Path(root)
+
+    def __iter__(self) -> Iterator[tuple[Path, Path]]:
+        for path, root in self._pairs:
+            yield Path(path), Path(root)
+
+    def strings(self) -> list[tuple[str, str]]:
+        """The pairs as strings (no Paths made)."""
+        return list(self._pairs)
 
 
 def find_project_root(start: Path) -> Path:
@@ -134,62 +178,71 @@ def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Pat
 def _walk(
     root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[str]
 ) -> Iterator[tuple[Path, Path]]:
+    """Files under *root*, in the order their Paths sort (a directory's entries by name, a
+    subdirectory's files at its name's place), yielded as they are found.
+
+    A walk of many thousands of files holds only the directories on the current path: each
+    file is lstat'ed once, only links are resolved (a real directory's files are where it is),
+    and no list of every file is built (the walk's memory would stay in the process, and in
+    every worker forked from it). Symlinked directories are not followed, as os.walk does.
+    """
     include, exclude = ff.spec("include"), ff.spec("exclude")
     real_root = root.resolve()
-    base_chain: list[Path] = []
+    chain: list[Path] = []
     if ff.gitignore:
         top = find_project_root(root)
-        base_chain = [d for d in reversed(real_root.parents) if d == top or top in d.parents]
-    # (path parts, directory, real path) of every file taken: sorted by parts, as Paths sort.
-    # A walk of thousands of files: each is lstat'ed once, only links are resolved (a real
-    # directory's files are where it is), and a file's Path is made only when it is yielded.
-    found: list[tuple[tuple[str, ...], Path, str]] = []
-    root_str = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        here_parts = here.parts
-        rel_parts = here.relative_to(root).parts if dirpath != root_str else ()
-        real_here = real_root.joinpath(*rel_parts)
-        rel_prefix = "/".join(rel_parts) + "/" if rel_parts else ""
-        chain: list[Path] = []
-        if ff.gitignore:
-            chain = [*base_chain, real_root]
-            d = real_root
-            for part in rel_parts:
-                d = d / part
-                chain.append(d)
-        kept = []
-        for name in sorted(dirnames):
-            if name.startswith("."):
+        chain = [d for d in reversed(real_root.parents) if d == top or top in d.parents]
+        chain.append(real_root)
+    # Open directories: (path, real path, path relative to root, .gitignore chain, entries).
+    stack = [(root, real_root, "", chain, _sorted_entries(root))]
+    while stack:
+        here, real_here, rel_dir, chain, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        name = entry.name
+        if name.startswith("."):
+            continue
+        rel = rel_dir + name
+        if _is_dir(entry):
+            if entry.is_symlink() or exclude.match_file(rel + "/"):
                 continue
-            rel = rel_prefix + name + "/"
-            if exclude.match_file(rel):
+            real_sub = real_here / name
+            if ff.gitignore and gitignores.ignored(real_sub, True, chain):
                 continue
-            if ff.gitignore:
-                sub = here / name
-                real_sub = sub.resolve() if os.path.islink(sub) else real_here / name
-                if gitignores.ignored(real_sub, True, chain):
-                    continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            rel = rel_prefix + name
-            if not include.match_file(rel) or exclude.match_file(rel):
-                continue
-            path = here / name
-            real = _real_regular_file(path, real_here / name)
-            if real is None:
-                continue
-            if ff.gitignore and gitignores.ignored(real, False, chain):
-                continue
-            found.append(((*here_parts, name), here, str(real)))
-    found.sort(key=lambda item: item[0])
-    for parts, directory, real_path in found:
-        if real_path not in seen:
-            seen.add(real_path)
-            yield directory / parts[-1], root
+            sub_chain = [*chain, real_sub] if ff.gitignore else chain
+            sub = here / name
+            stack.append((sub, real_sub, rel + "/", sub_chain, _sorted_entries(sub)))
+            continue
+        if not include.match_file(rel) or exclude.match_file(rel):
+            continue
+        path = here / name
+        real = _real_regular_file(path, real_here / name)
+        if real is None:
+            continue
+        if ff.gitignore and gitignores.ignored(real, False, chain):
+            continue
+        key = str(real)
+        if key not in seen:
+            seen.add(key)
+            yield path, root
+
+
+def _sorted_entries(directory: Path) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:  # unreadable: skipped, as os.walk does
+        return iter(())
+    return iter(entries)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _real_regular_file(path: Path, in_place: Path) -> Path | None:

@@ -1025,7 +1025,7 @@ class RenameWorkflow(CodemodPass):
     #: change then fails with this message instead (exit code 1, nothing written).
     refusal: str | None = None
 
-    def prepare(self, files: list[tuple[Path, Path]]) -> None:
+    def prepare(self, files: Sequence[tuple[Path, Path]]) -> None:
         """Refuse overwriting ``NEW.dig``; refuse the whole rename when it could not be complete.
 
         Every ``.dig`` file of the project directories (hidden ones aside, *whatever* the

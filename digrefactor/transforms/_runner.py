@@ -39,6 +39,7 @@ from digrefactor.transforms._api import (
     Skipped,
     Unchanged,
 )
+from digrefactor.transforms._files import FileList
 from digrefactor.transforms._write import render_workflow, verify_workflow_text
 from digrefactor.write import AtomicWrites
 
@@ -406,7 +407,10 @@ def run_files(
     """
     # A compact copy (strings): a run over many thousands of files should not hold, nor hand
     # to every forked worker, thousands of Path objects (the memory a run needs stays flat).
-    items = [(os.fspath(path), os.fspath(root)) for path, root in files]
+    if isinstance(files, FileList):
+        items = files.strings()
+    else:
+        items = [(os.fspath(path), os.fspath(root)) for path, root in files]
     del files
     fragments = _included_by(Path(path) for path, _ in items)
     for result in _run(items, pass_, options=options, write=write, jobs=jobs, diff=diff):
