@@ -53,3 +53,13 @@ def test_files_come_in_path_order(tmp_path: Path) -> None:
         "b-c.dig",
         "c.dig",
     ]
+
+
+def test_file_list_keeps_strings_and_gives_paths(tmp_path: Path) -> None:
+    from digrefactor.transforms._files import FileList
+
+    pairs = [(tmp_path / "a.dig", tmp_path), (tmp_path / "b" / "c.dig", tmp_path)]
+    files = FileList(iter(pairs))
+    assert len(files) == 2 and list(files) == pairs and files[1] == pairs[1]
+    assert list(files[:1]) == pairs[:1]
+    assert files.strings() == [(str(p), str(r)) for p, r in pairs]
