@@ -111,7 +111,13 @@ def tree_fingerprint(tree: Any) -> bytes | None:
     other: this lets an unedited model give back its file's text without re-reading it.
     """
     try:
-        text = json.dumps(tree, ensure_ascii=False, check_circular=False, default=_include_json)
+        text = _FINGERPRINT_JSON.encode(tree)
     except (TypeError, ValueError):
         return None
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+# One encoder for every fingerprint (json.dumps would build one per call).
+_FINGERPRINT_JSON = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, default=_include_json
+)

@@ -342,7 +342,7 @@ def _committed(
         if isinstance(result, Changed):
             target = result.new_path if result.new_path is not None else result.path
             try:
-                failure = errors.get(Path(os.path.realpath(target)))
+                failure = errors.get(target)
                 if failure is not None:
                     raise failure
                 if renamed_from is not None:

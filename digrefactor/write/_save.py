@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -79,23 +80,30 @@ class AtomicWrites:
     """
 
     def __init__(self) -> None:
-        # target, temporary file, its open descriptor, its sync in progress
-        self._pending: list[tuple[Path, str, int, Future[OSError | None]]] = []
+        # path as given, file replaced, temporary file, its descriptor, its sync in progress
+        self._pending: list[tuple[Path, Path, str, int, Future[OSError | None]]] = []
 
     def add(self, path: str | Path, text: str | bytes, *, like: str | Path | None = None) -> None:
         """Write the new content of *path* to its temporary file (raises on failure)."""
-        # Write through a symlink to the file it names (as an editor does): replacing the link
-        # itself would silently split the project from the file it shares.
-        target = Path(os.path.realpath(path))
         data = text.encode("utf-8") if isinstance(text, str) else text
+        target = Path(path)
         try:
-            mode = Path(like if like is not None else target).stat().st_mode & 0o7777
+            st = os.lstat(target)
+            if stat.S_ISLNK(st.st_mode):
+                # Write through a symlink to the file it names (as an editor does): replacing
+                # the link itself would silently split the project from the file it shares.
+                target = Path(os.path.realpath(target))
+                st = os.stat(target)
+            mode = (st if like is None else os.stat(like)).st_mode & 0o7777
         except FileNotFoundError:
-            # A new file gets what open() would give it (0666 less the umask), not mkstemp's
-            # 0600.
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+            if like is not None:
+                mode = os.stat(like).st_mode & 0o7777
+            else:
+                # A new file gets what open() would give it (0666 less the umask), not
+                # mkstemp's 0600.
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             view = memoryview(data)
@@ -107,15 +115,16 @@ class AtomicWrites:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        self._pending.append((target, tmp, fd, _sync_pool().submit(_fsync, fd)))
+        self._pending.append((Path(path), target, tmp, fd, _sync_pool().submit(_fsync, fd)))
 
     def commit(self) -> dict[Path, OSError]:
         """Wait for the syncs, rename, sync the directories; the files that could not be
-        replaced (each left untouched, its temporary file removed), by target path."""
+        replaced (each left untouched, its temporary file removed), by the path given to
+        :meth:`add`."""
         pending, self._pending = self._pending, []
         errors: dict[Path, OSError] = {}
         renamed: set[str] = set()
-        for target, tmp, fd, sync in pending:
+        for given, target, tmp, fd, sync in pending:
             sync_error = sync.result()
             os.close(fd)
             try:
@@ -126,7 +135,7 @@ class AtomicWrites:
             except OSError as exc:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
-                errors[target] = exc
+                errors[given] = exc
         dir_fds = []
         for directory in sorted(renamed):
             with contextlib.suppress(OSError):
@@ -142,7 +151,7 @@ class AtomicWrites:
     def abort(self) -> None:
         """Drop every file added and not committed (originals untouched)."""
         pending, self._pending = self._pending, []
-        for _, tmp, fd, sync in pending:
+        for _, _, tmp, fd, sync in pending:
             sync.result()
             os.close(fd)
             with contextlib.suppress(FileNotFoundError):
