@@ -218,9 +218,14 @@ def _walk(
         if not include.match_file(rel) or exclude.match_file(rel):
             continue
         path = here / name
-        real = _real_regular_file(path, real_here / name)
-        if real is None:
-            continue
+        if entry.is_symlink():
+            real: Path | None = _real_regular_file(path, real_here / name)
+            if real is None:
+                continue
+        elif _is_file(entry):  # the directory's own record of the type: no stat needed
+            real = real_here / name
+        else:
+            continue  # a FIFO named x.dig would block a reader forever
         if ff.gitignore and gitignores.ignored(real, False, chain):
             continue
         key = str(real)
@@ -243,6 +248,15 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A regular file (not following links); one that cannot be stat'ed counts as one: its
+    reader reports why it cannot be read, rather than the file silently disappearing."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return True
 
 
 def _real_regular_file(path: Path, in_place: Path) -> Path | None:

@@ -18,7 +18,8 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,7 +212,9 @@ def _edit(
         if new_text != text or renamed:
             # Changed files are re-loaded like any workflow (Digdag's rules included) and must
             # mean exactly what the edited model means.
-            seen_after = verify_workflow_text(new_text, wf, path=new_path or path)
+            # Included files are taken as they are on disk for both sides: another worker may
+            # be rewriting one of them in this very run.
+            seen_after = verify_workflow_text(new_text, wf, new_path or path, includes="disk")
     except DigError as exc:
         if isinstance(exc, DigWriteError):
             return Failed(path, exc.with_path(path)), text
@@ -412,17 +415,28 @@ def run_files(
     else:
         items = [(os.fspath(path), os.fspath(root)) for path, root in files]
     del files
-    fragments = _included_by(Path(path) for path, _ in items)
-    for result in _run(items, pass_, options=options, write=write, jobs=jobs, diff=diff):
-        if (
-            isinstance(result, Failed)
-            and isinstance(result.error, DigValidationError)
-            and os.path.realpath(result.path) in fragments
-        ):
-            # Valid YAML that another file here includes: a fragment, not a workflow.
-            yield Skipped(result.path, "an !include fragment of another file, not a workflow")
-        else:
-            yield result
+    # Which files the run's files include: read in a thread once the workers are forked (a
+    # fork must not copy a busy thread), needed only to tell a fragment's validation failure
+    # from a workflow's.
+    with ThreadPoolExecutor(1) as scanner:
+        scan: list[Future[set[str]]] = []
+
+        def start_scan() -> None:
+            scan.append(scanner.submit(_included_by, [path for path, _ in items]))
+
+        results = _run(
+            items, pass_, options=options, write=write, jobs=jobs, diff=diff, started=start_scan
+        )
+        for result in results:
+            if (
+                isinstance(result, Failed)
+                and isinstance(result.error, DigValidationError)
+                and os.path.realpath(result.path) in scan[0].result()
+            ):
+                # Valid YAML that another file here includes: a fragment, not a workflow.
+                yield Skipped(result.path, "an !include fragment of another file, not a workflow")
+            else:
+                yield result
 
 
 _INCLUDE_LINE = re.compile(
@@ -430,21 +444,22 @@ _INCLUDE_LINE = re.compile(
 )
 
 
-def _included_by(paths: Iterable[Path]) -> set[str]:
+def _included_by(paths: Iterable[str]) -> set[str]:
     """Real paths of the files that the given files name in `!include : path` lines."""
     out: set[str] = set()
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError:
             continue
-        if "!include" not in text:
+        if b"!include" not in data:
             continue
-        for line in text.splitlines():
+        for line in data.decode("utf-8", errors="replace").splitlines():
             m = _INCLUDE_LINE.match(line)
             if m:
                 target = m.group(1) or m.group(2) or m.group(3) or ""
-                out.add(os.path.realpath(path.parent / target))
+                out.add(os.path.realpath(os.path.join(os.path.dirname(path), target)))
     return out
 
 
@@ -456,7 +471,9 @@ def _run(
     write: bool,
     jobs: int | None,
     diff: bool,
+    started: Callable[[], None] = lambda: None,
 ) -> Iterator[FileResult]:
+    """Results in file order; *started* is called once the workers run."""
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
     jobs = min(jobs, len(items))
@@ -464,6 +481,7 @@ def _run(
     batches = [items[i : i + size] for i in range(0, len(items), size)]
     if jobs <= 1:
         _init_worker(pass_, options, write, diff)
+        started()
         try:
             for batch in batches:
                 yield from _work(batch)
@@ -477,6 +495,7 @@ def _run(
     gc.freeze()
     try:
         pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write, diff))
+        started()
         try:
             # Ordered (diffs come out in file order); results are small, models stay in workers.
             for results in pool.imap(_work, batches):
