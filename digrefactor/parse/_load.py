@@ -80,7 +80,7 @@ def load_workflow(
         )
     default_name = _workflow_name(file) if file is not None else "workflow"
     wf_name = name if name is not None else default_name
-    data = expand_includes(raw)
+    data = expand_includes(raw, share=True)
     validate_workflow(data, wf_name, path=spath, locate=text_locator(text, spath))
     wf = Workflow.from_raw(raw, name=wf_name)
     wf._path = file

@@ -246,7 +246,7 @@ def _edit(
 def _digdag_view(text: str, path: Path) -> Any:
     """What Digdag sees in *text* as the file *path* (includes expanded), if it loads."""
     try:
-        return expand_includes(read_raw_text(text, str(path)))
+        return expand_includes(read_raw_text(text, str(path)), share=True)
     except (DigError, ValueError):
         return None
 

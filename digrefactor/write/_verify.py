@@ -32,7 +32,7 @@ def verify_workflow_file(
     ``includes="disk"`` the file's own tree must equal the model's (includes compared by
     path): both sides then mean the included files as they are on disk now, as when a
     codemod edits a file and, in another process, a file it includes. Returns the data tree
-    (what Digdag will see).
+    (what Digdag will see): a view for reading, which shares the included files' trees.
     """
     where = Path(path) if path is not None else workflow.path
     try:
@@ -48,7 +48,7 @@ def verify_workflow_file(
     try:
         # What load_workflow does, minus building models: read, expand, Digdag's checks.
         raw = read_raw_text(text, spath)
-        data: DataTree = expand_includes(raw)
+        data: DataTree = expand_includes(raw, share=True)
         validate_workflow(data, workflow.name, path=spath, locate=text_locator(text, spath))
     except DigError as exc:
         raise DigWriteError(

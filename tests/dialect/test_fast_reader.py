@@ -123,3 +123,28 @@ UNUSUAL = {
 def test_both_readers_agree_on_unusual_input(text: str, with_path: bool, tmp_path: Path) -> None:
     path = str(tmp_path / "w.dig") if with_path else None
     assert _same(_outcome(read_raw_text, text, path), _outcome(_full, text, path))
+
+
+def test_a_shared_expansion_equals_a_copied_one() -> None:
+    from digrefactor.dialect import expand_includes
+
+    files = _all_corpus_digs()
+    if not files:
+        pytest.skip(f"shared corpus not found at {CORPUS_DIR} (tests read it in place)")
+    with_includes = 0
+    for path in files:
+        try:
+            raw = read_raw_text(path.read_text(encoding="utf-8"), str(path))
+        except (DigError, UnicodeDecodeError):
+            continue
+        try:
+            copied = expand_includes(raw)
+        except ValueError:
+            continue
+        shared = expand_includes(raw, share=True)
+        assert raw_equal(shared, copied), path
+        if shared is raw:
+            assert copied == raw  # nothing to expand: the view is the tree itself
+        else:
+            with_includes += 1
+    assert with_includes > 50
