@@ -17,6 +17,7 @@ from typing import Any as _Any
 if _TYPE_CHECKING:
     from digrefactor import models
     from digrefactor._errors import (
+        DigConflictError,
         DigDuplicateKeyError,
         DigError,
         DigIncludeError,
@@ -25,12 +26,15 @@ if _TYPE_CHECKING:
         DigWriteError,
     )
     from digrefactor.client import DigdagClient
-    from digrefactor.convert import to_python, write_dig_files
+    from digrefactor.convert import check_dig_files, load_python, to_python, write_dig_files
     from digrefactor.export import export_workflow
+    from digrefactor.files import ProjectFile
     from digrefactor.models import *  # noqa: F403
     from digrefactor.parse import (
+        ProjectDir,
         check_workflow,
         digdag_definition,
+        discover_projects,
         load_project,
         load_workflow,
         to_data,
@@ -50,6 +54,7 @@ if _TYPE_CHECKING:
     )
     from digrefactor.write import (
         atomic_write,
+        project_file_map,
         project_files,
         save_project,
         save_workflow,
@@ -61,6 +66,7 @@ __version__ = "0.1.0"
 #: Room → the names it gives the top level (every name of ``digrefactor.models`` as well).
 _ROOM_NAMES: dict[str, tuple[str, ...]] = {
     "digrefactor._errors": (
+        "DigConflictError",
         "DigDuplicateKeyError",
         "DigError",
         "DigIncludeError",
@@ -69,11 +75,14 @@ _ROOM_NAMES: dict[str, tuple[str, ...]] = {
         "DigWriteError",
     ),
     "digrefactor.client": ("DigdagClient",),
-    "digrefactor.convert": ("to_python", "write_dig_files"),
+    "digrefactor.convert": ("check_dig_files", "load_python", "to_python", "write_dig_files"),
     "digrefactor.export": ("export_workflow",),
+    "digrefactor.files": ("ProjectFile",),
     "digrefactor.parse": (
+        "ProjectDir",
         "check_workflow",
         "digdag_definition",
+        "discover_projects",
         "load_project",
         "load_workflow",
         "to_data",
@@ -93,6 +102,7 @@ _ROOM_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "digrefactor.write": (
         "atomic_write",
+        "project_file_map",
         "project_files",
         "save_project",
         "save_workflow",
@@ -105,7 +115,22 @@ _LAZY: dict[str, str] = {name: room for room, names in _ROOM_NAMES.items() for n
 
 #: The rooms (sub-packages), reachable as attributes like any imported sub-package.
 _ROOMS = frozenset(
-    ("syntax", "dialect", "models", "parse", "export", "write", "transforms", "convert", "client")
+    (
+        "syntax",
+        "dialect",
+        "models",
+        "parse",
+        "export",
+        "write",
+        "transforms",
+        "convert",
+        "client",
+        "files",
+        "config",
+        "lint",
+        "lsp",
+        "schema",
+    )
 )
 
 
@@ -144,6 +169,7 @@ if _TYPE_CHECKING:
     # The type checkers' view; at run time __getattr__ gives __all__ (models are lazy too).
     __all__ = [
         "Changed",
+        "DigConflictError",
         "DigDuplicateKeyError",
         "DigError",
         "DigIncludeError",
@@ -154,18 +180,24 @@ if _TYPE_CHECKING:
         "Failed",
         "FileResult",
         "PassContext",
+        "ProjectDir",
+        "ProjectFile",
         "Skipped",
         "TaskRef",
         "Unchanged",
         "__version__",
         "apply_pass",
         "atomic_write",
+        "check_dig_files",
         "check_workflow",
         "digdag_definition",
+        "discover_projects",
         "export_workflow",
         "iter_task_refs",
         "load_project",
+        "load_python",
         "load_workflow",
+        "project_file_map",
         "project_files",
         "run_files",
         "save_project",

@@ -121,3 +121,19 @@ def tree_fingerprint(tree: Any) -> bytes | None:
 _FINGERPRINT_JSON = json.JSONEncoder(
     ensure_ascii=False, check_circular=False, default=_include_json
 )
+
+
+def digdag_equal(a: Any, b: Any) -> bool:
+    """Equal the way Digdag means a definition: JSON types exact (``1 != 1.0 != True``), the
+    order of ``+task`` keys significant, the order of every other key irrelevant."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        if a.keys() != b.keys():
+            return False
+        if [k for k in a if k.startswith("+")] != [k for k in b if k.startswith("+")]:
+            return False
+        return all(digdag_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(digdag_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

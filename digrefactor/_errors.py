@@ -5,6 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def format_location(path: str | None, line: int | None, column: int | None) -> str:
+    """``path:line:column`` as every message of digrefactor starts (parts only when known)."""
+    parts = [path or "<string>"]
+    if line is not None:
+        parts.append(str(line))
+        if column is not None:
+            parts.append(str(column))
+    return ":".join(parts)
+
+
 class DigError(Exception):
     """A problem with a `.dig` file or project, located as ``path:line:column``.
 
@@ -28,12 +38,7 @@ class DigError(Exception):
 
     @property
     def location(self) -> str:
-        parts = [self.path or "<string>"]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return format_location(self.path, self.line, self.column)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
@@ -63,3 +68,7 @@ class DigValidationError(DigError):
 
 class DigWriteError(DigError):
     """A rewrite could not be computed or failed verification; the original is untouched."""
+
+
+class DigConflictError(DigWriteError):
+    """The file changed on disk after it was read; it was left as it is now (lost-update check)."""

@@ -130,6 +130,22 @@ def test_schedule_type_is_checked(digdag_oracle: DigdagOracle) -> None:
     assert str(no_type.error).startswith("Schedule config requires 'type>: at' parameter")
 
 
+def test_schedule_values_and_keys_are_judged_by_the_standard_schedulers(
+    digdag_oracle: DigdagOracle,
+) -> None:
+    """The oracle runs digdag-standards' schedulers as a push does (0.10.5.1)."""
+    bad_time = digdag_oracle.judge_text("schedule:\n  daily>: '7:00'\n+t:\n  echo>: a\n")
+    assert (bad_time.ok, bad_time.stage) == (False, "schedule")
+    assert bad_time.error == "daily> scheduler requires hh:mm:ss format: 7:00"
+    unused = digdag_oracle.judge_text(
+        "schedule:\n  daily>: 07:00:00\n  skip_delay: 1h\n+t:\n  echo>: a\n"
+    )
+    assert (unused.ok, unused.stage) == (False, "schedule")
+    assert "Parameter 'skip_delay' is not used at schedule." in str(unused.error)
+    cron = digdag_oracle.judge_text("schedule:\n  cron>: '0 7 * * *'\n+t:\n  echo>: a\n")
+    assert cron.ok, cron.error
+
+
 def test_same_meaning_different_spelling(digdag_oracle: DigdagOracle) -> None:
     assert_same_digdag_config(
         digdag_oracle,

@@ -35,25 +35,6 @@ MANIFEST = CORPUS_DIR / "MANIFEST.tsv"
 # disagreement found so far has been fixed in the loader.
 KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
-_SCHEDULE_GAP = (
-    "Digdag 0.10.5.1 push rejects this schedule (format or unused key), but the oracle's 0.9.42 "
-    "SchedulerManager without digdag-standards cannot judge it; we must reject it"
-)
-# corpus-relative path -> why the oracle accepts a file real Digdag (push) rejects: here we only
-# require that digrefactor rejects it.
-ORACLE_GAPS: dict[str, str] = {
-    "treasure-data+digdag/digdag-tests/src/test/resources/acceptance/schedule/invalid_schedule.dig": (  # noqa: E501
-        _SCHEDULE_GAP
-    ),
-    "treasure-data+digdag/digdag-tests/src/test/resources/acceptance/scheduler/invalid.dig": (
-        _SCHEDULE_GAP
-    ),
-    "treasure-data+digdag/digdag-tests/src/test/resources/acceptance/scheduler/invalid_op.dig": (
-        _SCHEDULE_GAP
-    ),
-    "48hands+dig_trial/schedule_sample.dig": _SCHEDULE_GAP,
-}
-
 
 def corpus_workflows() -> list[str]:
     """Corpus-relative paths (``owner+repo/path``) of the workflow files to compare."""
@@ -136,10 +117,7 @@ def test_agrees_with_digdag(rel: str, digdag_verdicts: dict[str, Verdict], ours:
     except ours.DigError as exc:
         our_error = exc
 
-    if rel in ORACLE_GAPS:
-        OUTCOMES["oracle gap, we reject" if mine is None else "oracle gap, we accept"] += 1
-        assert mine is None, f"Digdag's push rejects this ({ORACLE_GAPS[rel]}); we accept it"
-    elif theirs.ok and mine is not None:
+    if theirs.ok and mine is not None:
         diff = definition_difference(theirs.definition, mine)
         OUTCOMES["both accept, equal" if diff is None else "both accept, different"] += 1
         assert diff is None, f"definitions differ (Digdag left, ours right): {diff}"

@@ -12,6 +12,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from digrefactor._limits import with_recursion_room
 from digrefactor.cli._common import EXIT_USAGE, error, verbose_requested
 
 __all__ = ["main"]
@@ -28,7 +29,7 @@ LAZY_COMMANDS: dict[str, dict[str, str]] = {
         "scan": "summarise .dig files: workflows, tasks, schedules, operators; list load errors",
     },
     "digrefactor.cli._client_commands": {
-        "push": "upload a project directory as a new revision",
+        "push": "upload a project (a directory, or a Python module defining it) as a new revision",
         "pull": "download a project and extract it",
         "start": "start a workflow",
         "status": "show an attempt and its tasks",
@@ -36,7 +37,11 @@ LAZY_COMMANDS: dict[str, dict[str, str]] = {
     },
     "digrefactor.cli._convert_commands": {
         "convert": "convert .dig workflows or project directories to Python",
-        "export": "run a Python module and write the .dig files of the project/workflow it defines",
+        "export": "run a Python module and write the .dig files it defines (or check them)",
+    },
+    "digrefactor.cli._editor_commands": {
+        "schema": "write the JSON Schema of .dig files (for editors)",
+        "lsp": "run the language server (stdio) for editors",
     },
 }
 CLIENT_COMMANDS = LAZY_COMMANDS["digrefactor.cli._client_commands"]
@@ -73,6 +78,7 @@ def _build_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+@with_recursion_room
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digrefactor._datatree import Include
 from digrefactor._errors import DigError, DigValidationError
@@ -30,12 +30,15 @@ from digrefactor.cli._common import (
     resolve_files,
 )
 from digrefactor.cli._progress import ProgressBar
+from digrefactor.config import Config
 from digrefactor.dialect import load_raw_file
 from digrefactor.models import Workflow
 from digrefactor.parse import load_workflow
-from digrefactor.syntax import SourceDoc
 
-__all__ = ["FragmentFilter", "load_all", "register"]
+if TYPE_CHECKING:  # the lint rules are imported when `check` runs, not for `--help`
+    from digrefactor.lint import LintOptions, LintResult
+
+__all__ = ["FragmentFilter", "lint_options", "load_all", "register"]
 
 
 @dataclass
@@ -113,19 +116,6 @@ class FragmentFilter:
         return errors, fragments
 
 
-def source_warnings(workflow: Workflow) -> Iterator[DigError]:
-    """Things Digdag accepts but a team wants to hear about (e.g. mixed line endings)."""
-    link = workflow._source
-    if link is None:
-        return
-    doc = SourceDoc(link.text, None, link.path)  # only line helpers: no need to parse again
-    found = doc.mixed_line_endings()
-    if found is not None:
-        offset, message = found
-        line, column = doc.line_col(offset)
-        yield DigError(message, path=link.path, line=line, column=column)
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "check",
@@ -134,20 +124,54 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=".dig files or directories")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    lint = p.add_argument_group("lint warnings (see docs/editors.md for the codes)")
+    lint.add_argument(
+        "--strict", action="store_true", help="warnings are problems too (exit 1 on any)"
+    )
+    lint.add_argument(
+        "--select",
+        action="append",
+        default=None,
+        metavar="CODES",
+        help="report only these codes or prefixes (comma separated, e.g. DIG102,DIG104)",
+    )
+    lint.add_argument(
+        "--ignore",
+        action="append",
+        default=None,
+        metavar="CODES",
+        help="do not report these codes or prefixes (comma separated); repeatable",
+    )
     add_file_options(p)
     add_output_options(p)
     p.set_defaults(func=run_check)
 
 
+def lint_options(
+    config: Config, select: list[str] | None = None, ignore: list[str] | None = None
+) -> LintOptions:
+    """Lint options from the command line and ``[tool.digrefactor.lint]``; an unknown code is a
+    usage error."""
+    from digrefactor.lint import LintOptions, UnknownLintCode
+
+    try:
+        return LintOptions.from_settings(config.lint, select, ignore)
+    except UnknownLintCode as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run_check(args: argparse.Namespace) -> int:
+    from digrefactor.lint import RULES, lint_files, lint_workflow
+
     try:
         config = load_config([Path(p) for p in args.paths])
         files = resolve_files(args.paths, args, config)
+        options = lint_options(config, args.select, args.ignore)
     except UsageError as exc:
         error(str(exc))
         return EXIT_USAGE
     problems: list[DigError] = []
-    warnings: list[DigError] = []
+    linted: list[tuple[str, LintResult]] = []
     # A file another checked file includes is a fragment, not a workflow: its YAML must be
     # sound, but workflow rules (top-level keys, names) do not apply to it.
     fragment_filter = FragmentFilter()
@@ -157,36 +181,55 @@ def run_check(args: argparse.Namespace) -> int:
         if problem is not None:
             problems.append(problem)
         elif loaded.workflow is not None:
-            warnings.extend(source_warnings(loaded.workflow))
+            try:
+                linted.append((str(loaded.path), lint_workflow(loaded.workflow, options)))
+            except Exception as exc:  # a bug in a rule: still one located line
+                problems.append(
+                    DigError(
+                        f"internal error while linting ({type(exc).__name__}: {exc})",
+                        path=loaded.path,
+                    )
+                )
         bar.tick(f"problems {len(problems)}")
     bar.close()
     held, fragments = fragment_filter.finish()
     problems.extend(held)
     problems.sort(key=lambda e: (e.path or "", e.line or 0, e.column or 0))
+    by_file = lint_files(linted, included=fragment_filter.included)
+    warnings = [w for found in by_file.values() for w in found]
     if args.format == "text":
-        for e in sorted(
-            [(e, "") for e in problems] + [(w, "warning: ") for w in warnings],
-            key=lambda pair: (pair[0].path or "", pair[0].line or 0, pair[0].column or 0),
-        ):
-            err, label = e
-            print(f"{err.location}: {label}{err.message}")
+        lines = [(e.path or "", e.line or 0, e.column or 0, str(e)) for e in problems]
+        lines += [(w.path or "", w.line or 0, w.column or 0, str(w)) for w in warnings]
+        for *_, text in sorted(lines, key=lambda item: item[:3]):
+            print(text)
     if args.format == "json":
-        json.dump(
-            [
-                {
-                    "path": e.path,
-                    "line": e.line,
-                    "column": e.column,
-                    "message": e.message,
-                    "kind": type(e).__name__,
-                    "severity": severity,
-                }
-                for severity, found in (("error", problems), ("warning", warnings))
-                for e in found
-            ],
-            sys.stdout,
-            indent=2,
-        )
+        report: list[dict[str, Any]] = [
+            {
+                "path": e.path,
+                "line": e.line,
+                "column": e.column,
+                "message": e.message,
+                "kind": type(e).__name__,
+                "severity": "error",
+                "code": None,
+            }
+            for e in problems
+        ]
+        report += [
+            {
+                "path": w.path,
+                "line": w.line,
+                "column": w.column,
+                "end_line": w.end_line,
+                "end_column": w.end_column,
+                "message": w.message,
+                "kind": RULES[w.code].name,
+                "severity": "warning",
+                "code": w.code,
+            }
+            for w in warnings
+        ]
+        json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
     if not args.quiet:
         n = len(files)
@@ -197,4 +240,6 @@ def run_check(args: argparse.Namespace) -> int:
             + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""),
             file=sys.stderr,
         )
-    return EXIT_FOUND if problems else EXIT_OK
+    if problems or (args.strict and warnings):
+        return EXIT_FOUND
+    return EXIT_OK

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from digrefactor._errors import DigError
 from digrefactor.client import (
     DEFAULT_ENDPOINT,
     Attempt,
@@ -27,6 +28,9 @@ from digrefactor.client import (
     NotFound,
     WaitTimeout,
 )
+from digrefactor.files import workflow_file_names
+from digrefactor.models import Workflow, WorkflowProject
+from digrefactor.parse import projects_below_message
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -43,16 +47,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``push``, ``pull``, ``start``, ``status`` and ``logs`` subcommands."""
     push = subparsers.add_parser(
         "push",
-        help="upload a project directory as a new revision",
-        description="Archive a project directory (honouring .digdagignore) and upload it.",
+        help="upload a project (a directory, or a Python module defining it) as a new revision",
+        description=(
+            "'push NAME [--project DIR]': archive a project directory (honouring "
+            ".digdagignore) and upload it as NAME, like 'digdag push'. 'push MODULE.py "
+            "[--project NAME]': run a Python module or package (e.g. made by 'digrefactor "
+            "convert') and upload the project it defines — its workflows, the files they "
+            "include and the files of its files_dir — as NAME (default: the project's name)."
+        ),
     )
-    push.add_argument("project", help="project name on the server")
+    push.add_argument(
+        "project",
+        metavar="NAME|MODULE",
+        help="project name on the server, or a Python module (.py) or package defining `project`",
+    )
     push.add_argument(
         "--project",
         "--project-dir",
         dest="project_dir",
-        default=".",
-        help="project directory (default: current directory)",
+        default=None,
+        help="with NAME: the project directory (default: current directory); with MODULE: "
+        "the project name on the server (default: the name the module gives it)",
     )
     push.add_argument("-r", "--revision", help="revision name (default: a random UUID)")
     push.add_argument(
@@ -175,6 +190,9 @@ def _guarded(handler: Handler) -> Handler:
         except DigdagClientError as exc:
             print(f"error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_PROBLEM
+        except DigError as exc:  # the module to push failed, or its files do not add up
+            print(str(exc), file=sys.stderr)
+            return EXIT_PROBLEM
         except OSError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -186,11 +204,30 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+def _push_source(args: argparse.Namespace) -> tuple[Path | Workflow | WorkflowProject, str]:
+    """What to push and under which name: a module's project, or a project directory."""
+    from digrefactor.convert import load_python, module_file
+
+    given = Path(args.project)
+    if module_file(given) is not None or (given.suffix == ".py" and not given.exists()):
+        if not given.exists():
+            raise _UsageError(f"{given}: no such file or directory")
+        model = load_python(given)
+        return model, args.project_dir or model.name
+    directory = Path(args.project_dir or ".")
+    if not directory.is_dir():
+        raise _UsageError(f"{directory}: not a directory")
+    if not workflow_file_names(directory):
+        raise _UsageError(f"{directory}: {projects_below_message(directory)}")
+    return directory, args.project
+
+
 def _push(args: argparse.Namespace) -> int:
+    source, name = _push_source(args)
     with _client(args) as client:
         project = client.push(
-            Path(args.project_dir),
-            args.project,
+            source,
+            name,
             revision=args.revision,
             schedule_from=args.schedule_from,
             copy_outgoing_symlinks=args.copy_outgoing_symlinks,

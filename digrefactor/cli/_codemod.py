@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from digrefactor.cli._common import (
     EXIT_FOUND,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
@@ -25,6 +26,8 @@ from digrefactor.cli._common import (
     load_config,
     positive_int,
     resolve_files,
+    seconds_value,
+    timeout_value,
 )
 from digrefactor.cli._progress import Reporter
 
@@ -97,6 +100,18 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="worker processes (default: every core, or jobs in [tool.digrefactor])",
     )
+    from digrefactor.transforms import DEFAULT_TIMEOUT
+
+    mode.add_argument(
+        "--timeout",
+        type=seconds_value,
+        default=None,
+        metavar="SECONDS",
+        help=(
+            "fail a file that takes longer than this and go on (default: "
+            f"{DEFAULT_TIMEOUT:g}, or timeout in [tool.digrefactor]; 0: no limit)"
+        ),
+    )
     add_file_options(parser)
     add_output_options(parser)
     parser.add_argument("paths", nargs="+", metavar="PATH", help=".dig files or directories")
@@ -147,6 +162,18 @@ def _join_values(argv: Sequence[str], options: Sequence[str]) -> list[str]:
     return out
 
 
+def _name_first(argv: list[str]) -> list[str]:
+    """``codemod --diff NAME ...`` → ``codemod NAME --diff ...``: options may come first."""
+    if not argv or not argv[0].startswith("-") or argv[0] in ("-h", "--help"):
+        return argv
+    if any(a == "--pass" or a.startswith("--pass=") for a in argv):
+        return argv
+    for i, arg in enumerate(argv):
+        if arg in PASS_HELP:
+            return [arg, *argv[:i], *argv[i + 1 :]]
+    return argv
+
+
 def parse_pass_args(
     name: str, cls: type[CodemodPass] | None, argv: Sequence[str]
 ) -> argparse.Namespace:
@@ -171,11 +198,12 @@ def _options(items: Sequence[str]) -> dict[str, Any]:
 
 
 def codemod_main(argv: Sequence[str]) -> int:
-    argv = list(argv)
+    argv = _name_first(list(argv))
     if not argv or argv[0] in ("-h", "--help"):
         print(codemod_help(), file=sys.stdout if argv else sys.stderr)
         return EXIT_OK if argv else EXIT_USAGE
     from digrefactor.transforms import (
+        DEFAULT_TIMEOUT,
         PASSES,
         Changed,
         CodemodPass,
@@ -223,15 +251,28 @@ def codemod_main(argv: Sequence[str]) -> int:
         would=not write,
     )
     results = run_files(
-        files, pass_, options=options, write=write, jobs=jobs_value(args, config), diff=args.diff
+        files,
+        pass_,
+        options=options,
+        write=write,
+        jobs=jobs_value(args, config),
+        # Worker processes always: a pass that exits, crashes or hangs costs one file.
+        isolate=True,
+        timeout=timeout_value(args, config, DEFAULT_TIMEOUT),
+        diff=args.diff,
     )
     del files  # the runner keeps a compact copy of the list
-    for result in results:
-        if args.diff and isinstance(result, Changed):
-            reporter.before_stdout()
-            sys.stdout.write(result.diff)
-            sys.stdout.flush()
-        reporter.result(result)
+    try:
+        for result in results:
+            if args.diff and isinstance(result, Changed):
+                reporter.before_stdout()
+                sys.stdout.write(result.diff)
+                sys.stdout.flush()
+            reporter.result(result)
+    except KeyboardInterrupt:
+        results.close()  # stops the workers; a file being written is finished first
+        reporter.finish(interrupted=True)
+        return EXIT_INTERRUPTED
     reporter.finish()
     counts = reporter.counts
     if counts.failed:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from digrefactor.transforms._files import FileList
+from digrefactor import config
+from digrefactor.config import Config
+from digrefactor.files import FileFilter, FileList, NotARegularFileError, discover_files
 
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_USAGE = 2
+#: Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -30,76 +30,12 @@ def error(message: str) -> None:
 # ---------------------------------------------------------------------------------- config
 
 
-@dataclass
-class Config:
-    """``[tool.digrefactor]`` of the nearest ``pyproject.toml`` (command line wins)."""
-
-    path: Path | None = None
-    jobs: int | None = None
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    gitignore: bool = True
-
-
-_CONFIG_KEYS = {"jobs", "include", "exclude", "extend-exclude", "gitignore"}
-
-
-def find_pyproject(paths: Sequence[Path]) -> Path | None:
-    """The nearest ``pyproject.toml`` at or above the first path (stops at a ``.git`` root)."""
-    start = (paths[0] if paths else Path.cwd()).resolve()
-    if not start.is_dir():
-        start = start.parent
-    for d in [start, *start.parents]:
-        candidate = d / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-        if (d / ".git").exists() or (d / ".hg").exists():
-            return None
-    return None
-
-
 def load_config(paths: Sequence[Path]) -> Config:
-    path = find_pyproject(paths)
-    if path is None:
-        return Config()
+    """``[tool.digrefactor]`` for *paths*; a bad configuration is a usage error."""
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read configuration: {exc}") from None
-    section = data.get("tool", {}).get("digrefactor")
-    if section is None:
-        return Config()
-    if not isinstance(section, dict):
-        raise UsageError(f"{path}: [tool.digrefactor] must be a table")
-    unknown = sorted(set(section) - _CONFIG_KEYS)
-    if unknown:
-        raise UsageError(
-            f"{path}: [tool.digrefactor] has unknown key {unknown[0]!r} "
-            f"(known: {', '.join(sorted(_CONFIG_KEYS))})"
-        )
-    cfg = Config(path=path)
-    if "jobs" in section:
-        jobs = section["jobs"]
-        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-            raise UsageError(f"{path}: [tool.digrefactor] jobs must be a positive integer")
-        cfg.jobs = jobs
-    for key in ("include", "exclude", "extend-exclude"):
-        if key in section:
-            value = section[key]
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise UsageError(f"{path}: [tool.digrefactor] {key} must be a list of globs")
-            if key == "include":
-                cfg.include = value
-            else:
-                cfg.exclude.extend(value)
-    if "gitignore" in section:
-        if not isinstance(section["gitignore"], bool):
-            raise UsageError(f"{path}: [tool.digrefactor] gitignore must be true or false")
-        cfg.gitignore = section["gitignore"]
-    return cfg
+        return config.load_config(paths)
+    except config.ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 # ------------------------------------------------------------------------------ file options
@@ -134,16 +70,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 def resolve_files(raw_paths: Sequence[str], args: argparse.Namespace, config: Config) -> FileList:
     """The ``(file, root)`` pairs to process; a missing path is a usage error."""
-    from digrefactor.transforms._files import (
-        FileFilter,
-        FileList,
-        NotARegularFileError,
-        discover_files,
-    )
-
     paths = [Path(p) for p in raw_paths]
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):  # a symlink loop exists: it is reported when read
             raise UsageError(f"{p}: no such file or directory")
     include = args.include or config.include or ["*.dig"]
     exclude = [*config.exclude, *(args.exclude or [])]
@@ -162,6 +91,24 @@ def jobs_value(args: argparse.Namespace, config: Config) -> int:
     if config.jobs is not None:
         return config.jobs
     return os.cpu_count() or 1
+
+
+def timeout_value(args: argparse.Namespace, config: Config, default: float) -> float | None:
+    """Seconds a file may take (None: no limit) from --timeout, the config, or *default*."""
+    value = args.timeout if args.timeout is not None else config.timeout
+    if value is None:
+        value = default
+    return value if value > 0 else None
+
+
+def seconds_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds (0: no limit), got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:

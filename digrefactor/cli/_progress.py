@@ -148,8 +148,15 @@ class Reporter:
             f"{c.unchanged} unchanged, {c.skipped} skipped, {c.failed} failed"
         )
 
-    def finish(self) -> None:
+    def finish(self, *, interrupted: bool = False) -> None:
         self._clear_bar()
-        if not self.quiet:
+        if interrupted:
+            # Even with --quiet: the user needs to know the run did not cover every file.
+            print(
+                f"interrupted after {self.counts.scanned} of {_plural(self.total, 'file')}; "
+                "every file is either as it was or fully edited. " + self.summary(),
+                file=self.stream,
+            )
+        elif not self.quiet:
             print(self.summary(), file=self.stream)
         self.stream.flush()

@@ -9,7 +9,6 @@
 
 from digrefactor.client._archive import (
     DEFAULT_ARCHIVE_SIZE_LIMIT,
-    DigdagIgnore,
     build_archive,
     check_archive_size,
     extract_archive,
@@ -49,6 +48,7 @@ from digrefactor.client._models import (
     Workflow,
     WorkflowSessionTime,
 )
+from digrefactor.files import DigdagIgnore
 
 __all__ = [
     "DEFAULT_ARCHIVE_SIZE_LIMIT",

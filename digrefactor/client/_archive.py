@@ -20,37 +20,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import pathspec
-
 from digrefactor.client._errors import ArchiveError, ArchiveTooLarge
+from digrefactor.files import DigdagIgnore, Entry, ProjectFile, walk
 
 #: Digdag's default ``api.max_archive_total_size_limit``: 2 MiB, applied by the server to the
 #: uploaded body, to every entry and to the sum of the entries.
 DEFAULT_ARCHIVE_SIZE_LIMIT = 2 * 1024 * 1024
 
-ProjectFiles = Mapping[str, bytes | str]
-
-
-class DigdagIgnore:
-    """A ``.digdagignore`` file: gitignore rules, the last matching rule decides.
-
-    Matching is ``pathspec``'s implementation of git's wildmatch rules (as Digdag's CLI uses
-    JGit's ``IgnoreNode``), shared with project loading.
-    """
-
-    def __init__(self, text: str) -> None:
-        self._spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
-
-    @classmethod
-    def of_project(cls, project_dir: Path) -> DigdagIgnore | None:
-        path = project_dir / ".digdagignore"
-        if not path.is_file():
-            return None
-        return cls(path.read_text(encoding="utf-8", errors="replace"))
-
-    def ignores(self, relative_path: str, *, is_dir: bool) -> bool:
-        """Whether the project-relative, ``/``-separated path is ignored."""
-        return bool(self._spec.match_file(relative_path + "/" if is_dir else relative_path))
+ProjectFiles = Mapping[str, bytes | str | ProjectFile]
 
 
 def normalize_entry_name(name: str) -> str:
@@ -85,39 +62,41 @@ def _walk_directory(
     root = project_dir.resolve()
     if not root.is_dir():
         raise ArchiveError(f"{project_dir} is not a directory")
-    ignore_file = root / ".digdagignore"
-    rules = ignore_file.read_text("utf-8", errors="replace") if ignore_file.is_file() else ""
-    rules += "\n" + "\n".join(ignore_patterns)
-    ignore = DigdagIgnore(rules) if rules.strip() else None
+    ignore = DigdagIgnore.of_project(root, ignore_patterns)
 
-    def walk(directory: Path) -> Iterator[_Entry]:
-        for path in sorted(directory.iterdir(), key=lambda p: p.name):
-            if path.name.startswith("."):
+    def prune(entry: Entry) -> bool:
+        return ignore is not None and ignore.ignores(entry.rel, is_dir=entry.is_dir)
+
+    def raise_error(err: OSError) -> None:
+        raise ArchiveError(f"cannot read {err.filename}: {err.strerror}")
+
+    def outgoing(entry: Entry) -> Path | None:
+        """The target of a link leading outside the project (None for one inside it)."""
+        target = (entry.path.parent / os.readlink(entry.path)).resolve()
+        return None if target == root or root in target.parents else target
+
+    def follow(entry: Entry) -> bool:
+        return copy_outgoing_symlinks and outgoing(entry) is not None
+
+    for entry in walk(root, prune=prune, follow_links=follow, on_error=raise_error):
+        if entry.is_link:
+            target = outgoing(entry)
+            if target is None:
+                link = os.path.relpath(entry.path.resolve(), entry.path.parent)
+                mtime = int(entry.path.lstat().st_mtime)
+                yield _Entry(entry.rel, b"", 0o777, mtime, link.replace(os.sep, "/"))
                 continue
-            relative = path.relative_to(root).as_posix()
-            if ignore is not None and ignore.ignores(relative, is_dir=path.is_dir()):
-                continue
-            if path.is_symlink():
-                target = (path.parent / os.readlink(path)).resolve()
-                if target == root or root in target.parents:
-                    link = os.path.relpath(target, path.parent).replace(os.sep, "/")
-                    yield _Entry(relative, b"", 0o777, int(path.lstat().st_mtime), link)
-                    continue
-                if not copy_outgoing_symlinks:
-                    raise ArchiveError(
-                        f"invalid symbolic link: {relative} points to {target}, outside the "
-                        f"project directory {root}; use copy_outgoing_symlinks=True to archive "
-                        "the target's content instead"
-                    )
-            if path.is_dir():
-                yield from walk(path)
-            elif path.is_file():
-                info = path.stat()
-                yield _Entry(
-                    relative, path.read_bytes(), stat.S_IMODE(info.st_mode), int(info.st_mtime)
+            if not copy_outgoing_symlinks:
+                raise ArchiveError(
+                    f"invalid symbolic link: {entry.rel} points to {target}, outside the "
+                    f"project directory {root}; use copy_outgoing_symlinks=True to archive "
+                    "the target's content instead"
                 )
-
-    yield from walk(root)
+        if entry.kind == "file":
+            info = entry.path.stat()
+            yield _Entry(
+                entry.rel, entry.path.read_bytes(), stat.S_IMODE(info.st_mode), int(info.st_mtime)
+            )
 
 
 def _mapping_entries(files: ProjectFiles) -> Iterator[_Entry]:
@@ -129,6 +108,9 @@ def _mapping_entries(files: ProjectFiles) -> Iterator[_Entry]:
             raise ArchiveError(f"archive entry {name!r} is given twice")
         seen.add(name)
         content = files[raw_name]
+        if isinstance(content, ProjectFile):
+            yield _Entry(name, content.data, content.mode or 0o644, now)
+            continue
         data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
         yield _Entry(name, data, 0o644, now)
 
@@ -142,7 +124,8 @@ def build_archive(
     """Build a Digdag project archive (gzipped POSIX tar) from a directory or a file mapping.
 
     A mapping is ``{"wf.dig": b"...", "scripts/x.py": b"..."}``; names are project-relative
-    (``str`` values are encoded as UTF-8, files get mode 0644). ``ignore_patterns`` are extra
+    (``str`` values are encoded as UTF-8, files get mode 0644 unless given as a
+    :class:`~digrefactor.files.ProjectFile` with its mode). ``ignore_patterns`` are extra
     gitignore-syntax rules applied after the directory's ``.digdagignore``.
     """
     if isinstance(source, Mapping):

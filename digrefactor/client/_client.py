@@ -49,6 +49,7 @@ from digrefactor.client._models import (
     Workflow,
     WorkflowSessionTime,
 )
+from digrefactor.files import ProjectFile
 
 log = logging.getLogger("digrefactor.client")
 
@@ -57,6 +58,8 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:65432"
 DEFAULT_TIMEOUT = (10.0, 60.0)
 #: Page size of list iterators; Digdag's default and maximum for sessions and attempts.
 DEFAULT_PAGE_SIZE = 100
+# Project archives and log files travel as gzip (Digdag's @Produces/@Consumes).
+GZIP = "application/gzip"
 
 ModelT = TypeVar("ModelT", bound=DigdagModel)
 ProjectRef = int | Project
@@ -193,6 +196,7 @@ class DigdagClient:
         json: Any = None,
         data: bytes | None = None,
         content_type: str | None = None,
+        accept: str | None = None,
         retry: bool | None = None,
         url: str | None = None,
         anonymous: bool = False,
@@ -200,12 +204,16 @@ class DigdagClient:
         """Send a request; map error statuses to exceptions; retry only when allowed.
 
         ``anonymous`` requests (pre-signed storage URLs) go without the session's credentials.
+        ``accept`` replaces the session's ``Accept: application/json`` for the endpoints that
+        produce something else (Digdag answers 406 to a JSON-only Accept there).
         """
         target = url if url is not None else self._url(*segments)
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         request_headers: dict[str, str] = {}
         if content_type is not None:
             request_headers["Content-Type"] = content_type
+        if accept is not None:
+            request_headers["Accept"] = accept
         retryable = method == "GET" if retry is None else retry
         attempts_left = self.retries if retryable else 0
         delay = self.backoff
@@ -316,6 +324,10 @@ class DigdagClient:
         while True:
             body = self._get_json(*segments, params={**query, "last_id": last_id})
             items = body[key]
+            if items and last_id is not None and int(items[-1]["id"]) == last_id:
+                # The server ignored the cursor (e.g. schedules filtered by workflow): this
+                # page was already produced.
+                return
             for item in items:
                 yield model.model_validate(item)
                 produced += 1
@@ -387,7 +399,7 @@ class DigdagClient:
             ),
         }
         response = self._request(
-            "PUT", ("projects",), params=params, data=archive, content_type="application/gzip"
+            "PUT", ("projects",), params=params, data=archive, content_type=GZIP
         )
         return Project.model_validate(response.json())
 
@@ -404,6 +416,7 @@ class DigdagClient:
             "GET",
             ("projects", _id(project), "archive"),
             params={"revision": revision, "direct_download": None if direct_download else "false"},
+            accept=GZIP,
         )
         return response.content
 
@@ -431,12 +444,21 @@ class DigdagClient:
     def project_schedules(
         self, project: ProjectRef, *, workflow: str | None = None
     ) -> Iterator[Schedule]:
+        """Schedules of a project (id order), or the one of ``workflow``."""
+        if workflow is not None:
+            # Digdag answers one schedule (or none) and ignores last_id for this filter.
+            return iter(
+                self._get_list(
+                    Schedule,
+                    "schedules",
+                    "projects",
+                    _id(project),
+                    "schedules",
+                    params={"workflow": workflow},
+                )
+            )
         return self._paged(
-            Schedule,
-            "schedules",
-            ("projects", _id(project), "schedules"),
-            params={"workflow": workflow},
-            size_param=None,
+            Schedule, "schedules", ("projects", _id(project), "schedules"), size_param=None
         )
 
     def project_schedule(self, project: ProjectRef, workflow: str) -> Schedule:
@@ -774,16 +796,23 @@ class DigdagClient:
         """One log file as stored (gzip-compressed bytes)."""
         if isinstance(log_file, LogFile) and log_file.direct is not None:
             # A pre-signed storage URL: our credentials must not travel there.
-            response = self._request("GET", (), url=log_file.direct.url, anonymous=True)
+            response = self._request(
+                "GET", (), url=log_file.direct.url, anonymous=True, accept="*/*"
+            )
             return response.content
         name = log_file.file_name if isinstance(log_file, LogFile) else log_file
-        return self._request("GET", ("logs", _id(attempt), "files", name)).content
+        return self._request("GET", ("logs", _id(attempt), "files", name), accept=GZIP).content
 
     def log_text(self, attempt: AttemptRef, *, task: str | None = None) -> str:
         """The full log of an attempt (or of tasks starting with ``task``), in file time order."""
         files = sorted(self.log_files(attempt, task=task), key=lambda f: (f.file_time, f.file_name))
         chunks = [_gunzip(self.download_log_file(attempt, f)) for f in files]
-        return b"".join(chunks).decode("utf-8", errors="replace")
+        # A chunk may end mid-line (echo> logs its text without a newline): never glue it to
+        # the next chunk's first line.
+        return b"".join(
+            chunk if chunk.endswith(b"\n") or i == len(chunks) - 1 else chunk + b"\n"
+            for i, chunk in enumerate(chunks)
+        ).decode("utf-8", errors="replace")
 
     # ------------------------------------------------------------------ version
 
@@ -815,7 +844,8 @@ class DigdagClient:
         clear_schedules: list[str] | None = None,
         clear_all_schedules: bool | None = None,
     ) -> Project:
-        """Upload a project directory, a ``{path: bytes}`` mapping or a ``WorkflowProject``.
+        """Upload a project directory, a ``{path: bytes}`` mapping or a ``WorkflowProject``
+        model (with the files of its ``files_dir``; a lone ``Workflow`` is a project of one).
 
         The revision defaults to a random UUID like ``digdag push``. The archive is checked
         against ``max_archive_size`` (Digdag's default limit, 2 MiB) before uploading.
@@ -935,17 +965,19 @@ def _gunzip(data: bytes) -> bytes:
         return data
 
 
-def _model_files(project: Any) -> dict[str, bytes]:
-    """Files of a ``WorkflowProject`` model (loaded workflows written losslessly)."""
-    from digrefactor.models import WorkflowProject
-    from digrefactor.write import project_files
+def _model_files(project: Any) -> dict[str, ProjectFile]:
+    """Every file of a ``WorkflowProject`` (or a lone ``Workflow``) model: workflows (loaded
+    ones written losslessly), the files they include, its ``files`` and the files of its
+    ``files_dir`` with their permission bits."""
+    from digrefactor.models import Workflow, WorkflowProject
+    from digrefactor.write import project_file_map
 
-    if not isinstance(project, WorkflowProject):
+    if not isinstance(project, WorkflowProject | Workflow):
         raise TypeError(
-            "push() takes a directory, a {path: bytes} mapping or a WorkflowProject, "
-            f"not {type(project).__name__}"
+            "push() takes a directory, a {path: bytes} mapping, a WorkflowProject or a "
+            f"Workflow, not {type(project).__name__}"
         )
-    return project_files(project)
+    return project_file_map(project)
 
 
 def _connection_reason(exc: requests.RequestException) -> str:

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from digrefactor._limits import with_recursion_room
 from digrefactor.convert._build import Builder, Names, python_name
 from digrefactor.convert._comments import SourceComments
 from digrefactor.convert._fold import FoldStats, fold_list, fold_tree
+from digrefactor.convert._hoist import hoist_deep
 from digrefactor.convert._ir import Attr, Call, Comp, Expr, Item, ListExpr, Lit, Name
 from digrefactor.convert._render import LINE_LENGTH, Renderer, text_width, wrap_comment
 from digrefactor.models import Workflow, WorkflowProject
@@ -36,20 +38,34 @@ class ConversionReport:
     imports: list[str] = field(default_factory=list)
 
 
-def to_python(workflow_or_project: Workflow | WorkflowProject, *, fold_loops: bool = True) -> str:
+@with_recursion_room
+def to_python(
+    workflow_or_project: Workflow | WorkflowProject,
+    *,
+    fold_loops: bool = True,
+    files_dir: str | None = None,
+) -> str:
     """Python source that rebuilds *workflow_or_project* with digrefactor's typed models.
 
     The module defines ``workflow`` (or ``project``) and, run as a script with a directory
     argument, writes the ``.dig`` files (and the files they include) there. Comments of the
-    ``.dig`` files are carried next to the code they describe.
+    ``.dig`` files are carried next to the code they describe. *files_dir* (a project only)
+    names the directory, relative to the module, that holds the project's other files: the
+    project's ``files_dir`` then points there.
     """
-    return convert(workflow_or_project, fold_loops=fold_loops).source
+    return convert(workflow_or_project, fold_loops=fold_loops, files_dir=files_dir).source
 
 
+@with_recursion_room
 def convert(
-    workflow_or_project: Workflow | WorkflowProject, *, fold_loops: bool = True
+    workflow_or_project: Workflow | WorkflowProject,
+    *,
+    fold_loops: bool = True,
+    files_dir: str | None = None,
 ) -> ConversionReport:
     """Like :func:`to_python`, with counts of what was folded, shared and carried over."""
+    if files_dir is not None and not isinstance(workflow_or_project, WorkflowProject):
+        raise ValueError("files_dir is for a project; a workflow ships no other files")
     names = Names()
     for reserved in ("project", "workflow", "sys", "Path", "write_dig_files"):
         names.reserve(reserved)
@@ -65,6 +81,7 @@ def convert(
         project = None
         workflows = [workflow_or_project]
 
+    files_var: str | None = None
     calls: list[Call] = []
     for wf in workflows:
         src = _source_comments(wf)
@@ -112,21 +129,27 @@ def convert(
                 var = names.new(python_name(wf_name, fallback="workflow"))
                 statements.append((var, value, []))
                 members.append(Item(Name(var)))
-        project_call = Call(
-            [
-                Item(Lit(project.name), keyword="name"),
-                Item(
-                    members[0].value
-                    if len(members) == 1 and members[0].star
-                    else ListExpr(members, explode=len(members) > 1),
-                    keyword="workflows",
-                ),
-            ],
-            func=builder.class_ref(WorkflowProject),
-            explode=True,
-        )
+        project_items = [
+            Item(Lit(project.name), keyword="name"),
+            Item(
+                members[0].value
+                if len(members) == 1 and members[0].star
+                else ListExpr(members, explode=len(members) > 1),
+                keyword="workflows",
+            ),
+        ]
+        if files_dir is not None:
+            files_var = names.new("FILES_DIR")
+            project_items.append(Item(Name(files_var), keyword="files_dir"))
+        project_call = Call(project_items, func=builder.class_ref(WorkflowProject), explode=True)
         statements.append(("project", project_call, []))
         target = "project"
+
+    def part_name(expr: Expr) -> str:
+        base = _call_name(expr) if isinstance(expr, Call) else "data"
+        return names.new(python_name(base, fallback="task"))
+
+    statements = hoist_deep(statements, part_name)
 
     unplaced = [c for src in sources for c in src.leftover()]
     unplaced += builder.leftover_include_comments()
@@ -149,6 +172,8 @@ def convert(
                 leading_lines=leading,
             )
         )
+    if files_var is not None:
+        body.insert(len(body) - 1, _files_dir_statement(files_var, files_dir or ""))
     body.append(_main_block(target))
 
     docstring = _docstring(workflow_or_project)
@@ -202,6 +227,16 @@ def _comment_block(comments: list[str]) -> list[cst.EmptyLine]:
         for part in wrap_comment(comment, LINE_LENGTH):
             lines.append(cst.EmptyLine(indent=False, comment=cst.Comment(part)))
     return lines
+
+
+def _files_dir_statement(var: str, directory: str) -> cst.SimpleStatementLine:
+    """``FILES_DIR = Path(__file__).parent / "files"``: where the project's other files are."""
+    if not re.fullmatch(r"[\w.-]+", directory) or directory in (".", ".."):
+        raise ValueError(f"files_dir must be a plain directory name, not {directory!r}")
+    stmt = cst.parse_statement(f'{var} = Path(__file__).parent / "{directory}"\n')
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    comment = "# SQL, scripts and the project's other files, kept next to this module."
+    return stmt.with_changes(leading_lines=_comment_block([comment]))
 
 
 def _main_block(target: str) -> cst.If:

@@ -577,20 +577,39 @@ def _split_atoms(atoms: list[tuple[str, bool]], width: int) -> list[list[tuple[s
         pieces.append(current)
     out: list[list[tuple[str, bool]]] = []
     for piece in pieces:
-        while text_width(_piece_source(piece)) > width and len(piece) > 1:
+        while len(piece) > 1:
             cut = _cut_piece(piece, width)
+            if cut >= len(piece):
+                break
             out.append(piece[:cut])
             piece = piece[cut:]
         out.append(piece)
     return out
 
 
+def _fits(piece: list[tuple[str, bool]], width: int) -> bool:
+    return text_width(_piece_source(piece)) <= width
+
+
 def _cut_piece(piece: list[tuple[str, bool]], width: int) -> int:
-    """How many atoms of *piece* fit *width*: up to the last blank in reach when there is one."""
-    lo, hi = 1, len(piece) - 1
-    while lo < hi:  # the longest prefix that fits
+    """How many atoms of *piece* fit *width* (all of them when it fits whole): up to the last
+    blank in reach when there is one.
+
+    Only prefixes about *width* atoms long are rendered (a literal atom takes a column or more,
+    bar zero-width characters: the search widens then), so splitting a long word is linear.
+    """
+    n = len(piece)
+    reach = max(width, 1) + 1
+    while reach < n and _fits(piece[:reach], width):
+        reach *= 2
+    if reach >= n:
+        if _fits(piece, width):
+            return n
+        reach = n
+    lo, hi = 1, reach - 1  # the longest prefix that fits (one atom at least)
+    while lo < hi:
         mid = (lo + hi + 1) // 2
-        if text_width(_piece_source(piece[:mid])) <= width:
+        if _fits(piece[:mid], width):
             lo = mid
         else:
             hi = mid - 1

@@ -3,21 +3,40 @@
 from digrefactor.dialect._expand import expand_includes
 from digrefactor.dialect._resolve import (
     clear_include_cache,
+    include_snapshot,
+    key_text,
     load_raw_file,
     load_raw_text,
+    read_problem,
     read_raw_file,
     read_raw_text,
     resolve_document,
 )
 from digrefactor.dialect._scalars import resolve_plain
-from digrefactor.dialect._validate import check_workflow_name, validate_workflow
+from digrefactor.dialect._validate import (
+    GROUP_KEYS,
+    SCHEDULE_MODIFIERS,
+    SCHEDULE_TYPES,
+    TASK_NAME_CHARACTERS,
+    TOP_LEVEL_KEYS,
+    check_workflow_name,
+    validate_workflow,
+)
 
 __all__ = [
+    "GROUP_KEYS",
+    "SCHEDULE_MODIFIERS",
+    "SCHEDULE_TYPES",
+    "TASK_NAME_CHARACTERS",
+    "TOP_LEVEL_KEYS",
     "check_workflow_name",
     "clear_include_cache",
     "expand_includes",
+    "include_snapshot",
+    "key_text",
     "load_raw_file",
     "load_raw_text",
+    "read_problem",
     "read_raw_file",
     "read_raw_text",
     "resolve_document",

@@ -9,6 +9,7 @@ import itertools
 from typing import Any
 
 from digrefactor._datatree import DataTree, is_include_entry
+from digrefactor._limits import with_recursion_room
 
 __all__ = ["expand_includes"]
 
@@ -24,6 +25,7 @@ def _deep_merge(base: DataTree, extra: DataTree) -> DataTree:
     return out
 
 
+@with_recursion_room
 def expand_includes(value: Any, *, share: bool = False) -> Any:
     """Return *value* with every include expanded (a new tree; the input is not modified).
 
@@ -31,15 +33,17 @@ def expand_includes(value: Any, *, share: bool = False) -> Any:
     (and the included trees') own objects, so only what the includes change is built. Such a
     view must not be modified.
     """
-    if share:
-        return _view(value)
+    return _view(value) if share else _expand(value)
+
+
+def _expand(value: Any) -> Any:
     if isinstance(value, dict):
         out: DataTree = {}
         for k, v in value.items():
             if is_include_entry(k, v):
                 if v.data is None:
                     raise ValueError(f"include {v.path!r} has not been loaded")
-                included = expand_includes(v.data)
+                included = _expand(v.data)
                 for ik, iv in included.items():
                     old = out.get(ik)
                     # Keys defined before the directive deep-merge with included objects; the
@@ -49,10 +53,10 @@ def expand_includes(value: Any, *, share: bool = False) -> Any:
                     else:
                         out[ik] = iv
             else:
-                out[k] = expand_includes(v)
+                out[k] = _expand(v)
         return out
     if isinstance(value, list):
-        return [expand_includes(v) for v in value]
+        return [_expand(v) for v in value]
     return value
 
 

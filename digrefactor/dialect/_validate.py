@@ -17,8 +17,18 @@ from typing import Any
 
 from digrefactor._datatree import DataTree
 from digrefactor._errors import DigValidationError
+from digrefactor._limits import with_recursion_room
 
-__all__ = ["Locator", "check_workflow_name", "validate_workflow"]
+__all__ = [
+    "GROUP_KEYS",
+    "SCHEDULE_MODIFIERS",
+    "SCHEDULE_TYPES",
+    "TASK_NAME_CHARACTERS",
+    "TOP_LEVEL_KEYS",
+    "Locator",
+    "check_workflow_name",
+    "validate_workflow",
+]
 
 #: Finds (line, column) of a key path in the workflow file, when it is written there.
 Locator = Callable[[tuple[str, ...]], tuple[int, int] | None]
@@ -48,8 +58,11 @@ GROUP_KEYS = frozenset(
         "_secrets",
     }
 )
-_RAW_TASK_NAME_CHARS = re.compile(r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]")
-_RAW_TASK_NAME = re.compile(r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]*")
+_BOM = "\ufeff"
+#: A character allowed after the leading ``+`` of a task name (``ModelValidator``).
+TASK_NAME_CHARACTERS = r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]"
+_RAW_TASK_NAME_CHARS = re.compile(TASK_NAME_CHARACTERS)
+_RAW_TASK_NAME = re.compile(TASK_NAME_CHARACTERS + "*")
 _PROJECT_NAME_FORBIDDEN_FIRST = set('+^@/\\:*?"<>|')
 SCHEDULE_MODIFIERS = ("skip_on_overtime", "skip_delayed_by", "start", "end")
 SCHEDULE_TYPES = frozenset(
@@ -130,6 +143,7 @@ def valid_timezone(tz: str) -> bool:
     return False
 
 
+@with_recursion_room
 def validate_workflow(
     data: DataTree, name: str, *, path: str | None = None, locate: Locator | None = None
 ) -> None:
@@ -145,6 +159,14 @@ def validate_workflow(
         )
     unknown = [k for k in data if not k.startswith("+") and k not in TOP_LEVEL_KEYS]
     if unknown:
+        if unknown[0].startswith(_BOM):
+            # Only a BOM at the very start of a file is skipped; a second one is text.
+            raise c.fail(
+                f"Workflow '{name}' includes unknown keys: [{', '.join(map(repr, unknown))}]: "
+                "a second byte-order mark (U+FEFF) starts this key; Digdag skips only one at "
+                "the very start of the file and reads any other as text (remove it)",
+                (unknown[0],),
+            )
         raise c.fail(
             f"Workflow '{name}' includes unknown keys: [{', '.join(unknown)}] "
             "(top level accepts timezone, schedule, sla, _export, _error, _check, _retry, "

@@ -13,6 +13,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import resolve_document
 from digrefactor.dialect._scalars import resolve_plain
 from digrefactor.models import Workflow
@@ -78,6 +79,12 @@ def _double_quoted(text: str) -> str:
             out.append(ch)
         else:
             o = ord(ch)
+            if 0xD800 <= o <= 0xDFFF:
+                # YAML has no escape for it (libyaml and SnakeYAML reject "\\ud800").
+                raise DigWriteError(
+                    f"a value holds lone surrogate U+{o:04X}, which is not a character and "
+                    f"cannot be written: {text[:60]!r}"
+                )
             out.append(
                 f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
             )
@@ -235,6 +242,7 @@ def _sequence_lines(items: list[Any], indent: str, unit: str) -> list[str]:
     return lines
 
 
+@with_recursion_room
 def export_workflow(workflow: Workflow, *, indent: int = 4) -> str:
     """Fresh `.dig` text for *workflow* (its file's formatting is not consulted).
 

@@ -10,6 +10,7 @@ from digrefactor.models._directives import (
     RetryIntervalType,
     SimpleRetryCondition,
 )
+from digrefactor.models._docs import describe_fields, describe_model
 from digrefactor.models._operators import (
     BqDdlTask,
     BqExtractTask,
@@ -154,6 +155,8 @@ __all__ = [
     "WorkflowProject",
     "WorkflowSchedule",
     "build_task",
+    "describe_fields",
+    "describe_model",
     "operator_class",
     "register_operator",
     "walk_tasks",

@@ -28,9 +28,13 @@ class RetryCondition(DigModel):
     """
 
     limit: int | str | None = None
+    """How many times to retry."""
     interval: int | str | None = None
+    """Seconds to wait before a retry (default 0)."""
     interval_type: RetryIntervalType | str | None = None
+    """`constant` (default) or `exponential` (interval × 2^retry, up to max_interval)."""
     max_interval: int | str | None = None
+    """Longest wait between retries in seconds (exponential intervals)."""
 
     def to_raw(self) -> dict[str, Any]:
         raw = super().to_raw()
@@ -52,3 +56,4 @@ class ParallelLimit(DigModel):
     """``_parallel: {limit: N}``: children run in batches of N."""
 
     limit: int | str | None = None
+    """How many children run at once (they run in batches of this size)."""

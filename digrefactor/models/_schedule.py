@@ -58,16 +58,27 @@ class Schedule(DigModel):
     """
 
     hourly: str | None = Field(default=None, alias="hourly>")
+    """`hourly>: MM:SS`: every hour at that minute and second."""
     daily: str | None = Field(default=None, alias="daily>")
+    """`daily>: HH:MM:SS`: every day at that time."""
     weekly: str | None = Field(default=None, alias="weekly>")
+    """`weekly>: DDD,HH:MM:SS`: every week on that day (`Sun`..`Sat`) at that time."""
     monthly: str | None = Field(default=None, alias="monthly>")
+    """`monthly>: D,HH:MM:SS`: every month on day D at that time."""
     minutes_interval: int | str | None = Field(default=None, alias="minutes_interval>")
+    """`minutes_interval>: M`: every M minutes."""
     cron: str | CRONSchedule | None = Field(default=None, alias="cron>")
+    """`cron>: 'm h dom mon dow'`: a cron expression (quote it when it starts with `*`)."""
     seconds_interval: int | str | None = Field(default=None, alias="seconds_interval>")
+    """`seconds_interval>: N`: every N seconds (undocumented)."""
     skip_on_overtime: bool | str | None = None
+    """Skip a session while an attempt of this workflow still runs (default false)."""
     skip_delayed_by: str | int | None = None
+    """Skip a session that would start this much later than scheduled (`1h`)."""
     start: str | None = None
+    """First day of the schedule, `yyyy-MM-dd` (inclusive)."""
     end: str | None = None
+    """Last day of the schedule, `yyyy-MM-dd` (inclusive)."""
 
     @property
     def kind(self) -> str | None:
@@ -175,6 +186,10 @@ class SLA(DigModel):
     """
 
     time: str | None = None
+    """Deadline as a time of day, `HH:MM[:SS]` in the workflow's time zone."""
     duration: str | None = None
+    """Deadline as time since the attempt started, `HH:MM[:SS]`."""
     alert: bool | str | None = None
+    """Send a notification (`notify>`) when the deadline passes (default true)."""
     fail: bool | str | None = None
+    """Fail the attempt when the deadline passes (default false)."""

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Self
 from pydantic import Field
 
 from digrefactor._datatree import DataTree, Include, include_key
+from digrefactor._errors import DigValidationError
 from digrefactor.models._base import (
     OPERATOR_SLOT,
     PARAMS_SLOT,
@@ -51,14 +52,23 @@ class Task(DigModel):
 
     name: str | None = None
     parallel: bool | str | ParallelLimit | None = Field(default=None, alias="_parallel")
+    """`_parallel`: run the children at once (`true`), or in batches (`{limit: N}`)."""
     background: bool | str | None = Field(default=None, alias="_background")
+    """`_background: true`: start alongside the previous task of a sequential group."""
     after: list[str] | str | None = Field(default=None, alias="_after")
+    """`_after: [+a, +b]`: wait for these earlier siblings (in a `_parallel: true` group)."""
     retry: int | str | RetryCondition | None = Field(default=None, alias="_retry")
+    """`_retry`: retry on failure, `N` times or `{limit, interval, interval_type, ...}`."""
     error: Task | None = Field(default=None, alias="_error")
+    """`_error`: a task run when this one fails (`${error.message}` says why)."""
     check: Task | None = Field(default=None, alias="_check")
+    """`_check`: a task run after this one succeeded."""
     export: dict[str, Any] | None = Field(default=None, alias="_export")
+    """`_export`: parameters visible to this task and every task under it."""
     secrets: dict[str, Any] | None = Field(default=None, alias="_secrets")
+    """`_secrets`: grant (`key: true`) or remount (`key: other.prefix`) secret keys."""
     disable: bool | str | None = Field(default=None, alias="_disable")
+    """`_disable: true`: skip this task and everything under it."""
 
     @property
     def _key(self) -> str | None:
@@ -178,13 +188,22 @@ class RawTask(Task):
 
 def tasks_for_raw(tasks: list[Task | Include]) -> list[tuple[str, str, Any]]:
     out: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
     for item in tasks:
         if isinstance(item, Include):
             out.append((item.key, item.key, item))
         else:
             if not item.name:
                 raise ValueError(f"a task in a task list needs a name: {item!r}")
-            out.append((item._key or item.key, item.key, item.to_raw()))
+            key = item.key
+            if key in seen:
+                # A mapping holds a key once: the second task would silently replace the first.
+                raise DigValidationError(
+                    f"two tasks in one group are named {key}; Digdag needs task names unique "
+                    "within their group (rename or remove one)"
+                )
+            seen.add(key)
+            out.append((item._key or key, key, item.to_raw()))
     return out
 
 

@@ -28,13 +28,21 @@ class Workflow(DigModel):
 
     name: str
     timezone: str | None = "UTC"
+    """Time zone of the schedule and of session times (`Asia/Tokyo`, `+09:00`; UTC)."""
     schedule: Schedule | None = None
+    """When the workflow runs: one `TYPE>: value` plus skip/start/end options."""
     sla: SLA | None = None
+    """A deadline (`time` or `duration`) and what happens when an attempt misses it."""
     export: dict[str, Any] | None = Field(default=None, alias="_export")
+    """`_export`: parameters visible to every task of the workflow."""
     parallel: bool | str | ParallelLimit | None = Field(default=None, alias="_parallel")
+    """`_parallel`: run the top-level tasks at once (`true`), or in batches (`{limit: N}`)."""
     retry: int | str | RetryCondition | None = Field(default=None, alias="_retry")
+    """`_retry`: run the whole workflow again when a task fails, `N` times or a mapping."""
     error: Task | None = Field(default=None, alias="_error")
+    """`_error`: a task run when the workflow fails (`${error.message}` says why)."""
     check: Task | None = Field(default=None, alias="_check")
+    """`_check`: a task run after the workflow succeeded."""
     tasks: list[Task | Include] = Field(default_factory=list)
 
     __special_fields__ = frozenset({"params", "name", "tasks"})
@@ -66,23 +74,33 @@ class Workflow(DigModel):
 
 
 def walk_tasks(workflow: Workflow) -> Iterator[tuple[str, Task]]:
-    """Every named task with its full name, plus ``^error``/``^check``/``^sub`` bodies."""
+    """Every named task with its full name, plus ``^error``/``^check``/``^sub`` bodies.
+
+    Depth first with a stack of its own, so it goes as deep as the workflow does.
+    """
     root = "+" + workflow.name
-
-    def visit(prefix: str, task: Task) -> Iterator[tuple[str, Task]]:
-        yield prefix, task
-        for suffix, body in _bodies(task):
-            yield from visit(prefix + suffix, body)
+    top = [(root + suffix, body) for suffix, body in _workflow_bodies(workflow)]
+    top += [
+        (root + child.key, child)
+        for child in workflow.tasks
+        if isinstance(child, Task) and child.name
+    ]
+    stack: list[Iterator[tuple[str, Task]]] = [iter(top)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        yield item
+        prefix, task = item
+        inner = [(prefix + suffix, body) for suffix, body in _bodies(task)]
         if isinstance(task, GroupTask):
-            for child in task.tasks:
-                if isinstance(child, Task) and child.name:
-                    yield from visit(prefix + child.key, child)
-
-    for suffix, body in _workflow_bodies(workflow):
-        yield from visit(root + suffix, body)
-    for child in workflow.tasks:
-        if isinstance(child, Task) and child.name:
-            yield from visit(root + child.key, child)
+            inner += [
+                (prefix + child.key, child)
+                for child in task.tasks
+                if isinstance(child, Task) and child.name
+            ]
+        stack.append(iter(inner))
 
 
 def _workflow_bodies(workflow: Workflow) -> Iterator[tuple[str, Task]]:
@@ -112,8 +130,12 @@ class WorkflowProject(DigModel):
     workflows: list[Workflow] = Field(default_factory=list)
     #: Other files of the project (SQL, scripts, included YAML), by POSIX path relative to it.
     files: dict[str, bytes] = Field(default_factory=dict)
+    #: A directory whose files ship with the project as well (SQL, scripts...: a package made
+    #: by ``digrefactor convert`` keeps them next to its module). They are read, with their
+    #: permission bits, when the project is exported or pushed.
+    files_dir: Path | None = None
 
-    __special_fields__ = frozenset({"params", "name", "workflows", "files"})
+    __special_fields__ = frozenset({"params", "name", "workflows", "files", "files_dir"})
 
     _path: Path | None = PrivateAttr(default=None)
 

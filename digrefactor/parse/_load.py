@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from digrefactor._datatree import DataTree, Include, is_include_key, tree_fingerprint
 from digrefactor._errors import DigError, DigIncludeError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import (
     expand_includes,
+    key_text,
     load_raw_file,
     read_raw_file,
     read_raw_text,
     validate_workflow,
 )
 from digrefactor.dialect._validate import Locator
+from digrefactor.files import project_file_paths
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc, parse_source
 
@@ -23,6 +28,7 @@ __all__ = [
     "SourceLink",
     "check_workflow",
     "digdag_definition",
+    "file_digest",
     "load_project",
     "load_workflow",
     "to_data",
@@ -35,18 +41,27 @@ _STORED_ORDER = ("schedule", "sla", "_error", "_check", "_retry", "_parallel")
 class SourceLink:
     """What a loaded workflow remembers of its file, for lossless writes.
 
-    The text, and the fingerprint of the data tree it was read as (an unedited model gives the
-    text back without re-reading it). The node tree with every span is not kept: it took
-    three times the memory of the models themselves, and only an edited file's write (or a
-    located message) needs it, so :attr:`doc` parses the text again for each such use.
+    The text; the fingerprint of the data tree it was read as (an unedited model gives the
+    text back without re-reading it); when it was read from disk, the :func:`file_digest` of
+    the file's bytes (and after each save): a save first checks that the file still holds them
+    (lost-update check). The node tree with every span is not kept: it took three times the
+    memory of the models themselves, and only an edited file's write (or a located message)
+    needs it, so :attr:`doc` parses the text again for each such use.
     """
 
-    __slots__ = ("fingerprint", "path", "text")
+    __slots__ = ("disk_digest", "fingerprint", "path", "text")
 
-    def __init__(self, text: str, path: str | None, fingerprint: bytes | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        path: str | None,
+        fingerprint: bytes | None = None,
+        disk_digest: bytes | None = None,
+    ) -> None:
         self.text = text
         self.path = path
         self.fingerprint = fingerprint
+        self.disk_digest = disk_digest
 
     @property
     def doc(self) -> SourceDoc:
@@ -57,6 +72,12 @@ class SourceLink:
         return f"SourceLink(path={self.path!r}, {len(self.text)} characters)"
 
 
+def file_digest(data: bytes) -> bytes:
+    """A digest of file content, to tell later whether a file still holds what was read."""
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+@with_recursion_room
 def load_workflow(
     source: Path | str, *, name: str | None = None, path: str | Path | None = None
 ) -> Workflow:
@@ -66,10 +87,11 @@ def load_workflow(
     the file name without ``.dig`` (``"workflow"`` for text). *path* locates text on disk so
     that ``!include`` can be resolved and errors name the file.
     """
+    content: bytes | None = None
     if isinstance(source, Path):
         file: Path | None = source
         spath: str | None = str(source)
-        text, raw = read_raw_file(source)
+        content, text, raw = read_raw_file(source)
     elif isinstance(source, str):
         file = path if isinstance(path, Path) or path is None else Path(path)
         spath = str(path) if path is not None else None
@@ -84,7 +106,9 @@ def load_workflow(
     validate_workflow(data, wf_name, path=spath, locate=text_locator(text, spath))
     wf = Workflow.from_raw(raw, name=wf_name)
     wf._path = file
-    wf._source = SourceLink(text, spath, tree_fingerprint(raw))
+    # Text read from a file is its bytes decoded strictly: their digest is that of the text.
+    digest = file_digest(content) if content is not None else None
+    wf._source = SourceLink(text, spath, tree_fingerprint(raw), digest)
     return wf
 
 
@@ -125,10 +149,17 @@ def find_node(doc: SourceDoc, keys: tuple[str, ...]) -> Node | None:
                 found, node = knode, vnode
                 break
         else:
-            return None
+            # A complex key (`? [a, b]`) stands for the text Jackson makes of it.
+            for knode, vnode in node.pairs:
+                if not isinstance(knode, ScalarNode) and key_text(doc, knode) == key:
+                    found, node = knode, vnode
+                    break
+            else:
+                return None
     return found
 
 
+@with_recursion_room
 def to_data(workflow: Workflow) -> DataTree:
     """Digdag's data tree of a workflow: file key order, includes expanded, JSON-compatible."""
     raw = workflow.to_raw()
@@ -158,6 +189,7 @@ def _resolve_code_includes(value: Any, base: str | None) -> None:
             _resolve_code_includes(v, base)
 
 
+@with_recursion_room
 def check_workflow(workflow: Workflow) -> None:
     """Raise :class:`DigValidationError` for anything Digdag would reject in *workflow*.
 
@@ -170,6 +202,7 @@ def check_workflow(workflow: Workflow) -> None:
     validate_workflow(to_data(workflow), workflow.name, path=path, locate=locate)
 
 
+@with_recursion_room
 def digdag_definition(workflow: Workflow) -> dict[str, Any]:
     """The workflow as Digdag stores it: ``{"name", "timezone", "config"}`` (spec §1.11)."""
     data = to_data(workflow)
@@ -191,24 +224,35 @@ def normalize_definition(name: str, data: DataTree) -> dict[str, Any]:
     return {"name": name, "timezone": tz if tz is not None else "UTC", "config": config}
 
 
-def load_project(directory: str | Path, *, name: str | None = None) -> WorkflowProject:
+@with_recursion_room
+def load_project(
+    directory: str | Path, *, name: str | None = None, exclude_dirs: Iterable[str] = ()
+) -> WorkflowProject:
     """Load a Digdag project: every top-level ``*.dig`` is a workflow; other files are kept.
 
-    Dot files and paths matched by ``.digdagignore`` are skipped, as Digdag's CLI does.
-    Raises the first :class:`DigError` of any workflow (use :func:`load_workflow` per file to
-    collect them all).
+    Dot files and paths matched by ``.digdagignore`` are skipped, as Digdag's CLI does, and so
+    is everything below the relative directories *exclude_dirs* (projects of their own, see
+    :func:`discover_projects`). A directory without top-level ``*.dig`` files is not a project:
+    the error says where projects are below it. Raises the first :class:`DigError` of any
+    workflow (use :func:`load_workflow` per file to collect them all).
     """
     root = Path(directory)
     if not root.is_dir():
         raise DigError("not a directory", path=str(root))
-    from digrefactor.parse._ignore import project_paths
+    paths = project_file_paths(root, exclude_dirs=exclude_dirs)
+    if not any("/" not in rel and rel.endswith(".dig") for rel in paths):
+        from digrefactor.parse._projects import projects_below_message
 
-    project = WorkflowProject(name=name or root.resolve().name)
+        raise DigError(projects_below_message(root), path=str(root))
+    project = WorkflowProject(name=name or Path(os.path.realpath(root)).name)
     project._path = root
-    for rel in project_paths(root):
+    for rel in paths:
         full = root / rel
         if "/" not in rel and rel.endswith(".dig"):
             project.workflows.append(load_workflow(full))
         else:
-            project.files[rel] = full.read_bytes()
+            try:
+                project.files[rel] = full.read_bytes()
+            except OSError as err:
+                raise DigError(f"cannot read file: {err.strerror}", path=str(full)) from None
     return project

@@ -9,6 +9,7 @@ from digrefactor.syntax._source import (
     SourceDoc,
     decode_source,
     parse_source,
+    walk_nodes,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "SourceDoc",
     "decode_source",
     "parse_source",
+    "walk_nodes",
 ]

@@ -8,6 +8,8 @@ job); this layer only knows text.
 from __future__ import annotations
 
 import bisect
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from digrefactor._errors import DigSyntaxError
+from digrefactor._limits import MAX_NESTING_DEPTH
 
 __all__ = [
     "AliasNode",
@@ -26,6 +29,7 @@ __all__ = [
     "SourceDoc",
     "decode_source",
     "parse_source",
+    "walk_nodes",
 ]
 
 _BOM = "\ufeff"
@@ -118,6 +122,8 @@ class SourceDoc:
     document_count: int = 1
     #: Offset of the second document's start, when there is one (for the error position).
     second_document_at: int | None = None
+    #: How deeply mappings and lists nest (0 for a scalar root).
+    depth: int = 0
     _line_starts: list[int] | None = field(default=None, repr=False)
 
     @property
@@ -229,6 +235,9 @@ def parse_source(text: str, path: str | Path | None = None) -> SourceDoc:
     doc = SourceDoc(text=text, root=None, path=spath)
     base = 1 if text.startswith(_BOM) else 0
     body = text[base:] if base else text
+    stand_in = _bom_stand_in(body)
+    if stand_in is not None:
+        body = _BOM_AT_LINE_START.sub(stand_in, body)
     try:
         _compose(doc, body, base)
     except MarkedYAMLError as exc:
@@ -246,7 +255,55 @@ def parse_source(text: str, path: str | Path | None = None) -> SourceDoc:
         raise doc.error(f"special character {char} is not allowed in YAML", offset) from None
     except YAMLError as exc:  # pragma: no cover - libyaml reports marks for all we have seen
         raise DigSyntaxError(str(exc), path=spath) from None
+    except UnicodeEncodeError as exc:
+        # Text from Python code may hold a lone surrogate, which no file can.
+        offset = exc.start + base
+        raise doc.error(
+            f"lone surrogate U+{ord(body[exc.start]):04X} is not a character; "
+            "text from a file never holds one (decode with errors='strict')",
+            offset,
+        ) from None
+    if stand_in is not None:
+        _restore_bom(doc.root, stand_in)
     return doc
+
+
+# libyaml skips a byte-order mark at the start of any line; SnakeYAML only at the very start of
+# the stream (Java's reader keeps it), so Digdag reads any other one as text: a second BOM makes
+# `\ufeff+task` a key of its own. To read like Digdag, such BOMs reach libyaml as a private-use
+# character the text does not hold, and become U+FEFF again in the values.
+_BOM_AT_LINE_START = re.compile(r"(?<=[\n\r])\ufeff|^\ufeff")
+
+
+def _bom_stand_in(body: str) -> str | None:
+    if _BOM not in body or _BOM_AT_LINE_START.search(body) is None:
+        return None
+    for code in range(0xF8FF, 0xE000, -1):
+        if chr(code) not in body:
+            return chr(code)
+    raise DigSyntaxError(  # pragma: no cover - needs 6,400 distinct private-use characters
+        "cannot read a byte-order mark inside the text of this file"
+    )
+
+
+def _restore_bom(root: Node | None, stand_in: str) -> None:
+    for node in walk_nodes(root):
+        if isinstance(node, ScalarNode) and stand_in in node.value:
+            node.value = node.value.replace(stand_in, _BOM)
+
+
+def walk_nodes(root: Node | None) -> Iterator[Node]:
+    """Every node under *root* (keys too; aliases as themselves), without recursion."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, MappingNode):
+            for key, value in node.pairs:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.items)
 
 
 def _is_tab_indent(text: str, line_start: int, offset: int) -> bool:
@@ -258,97 +315,103 @@ def _is_tab_indent(text: str, line_start: int, offset: int) -> bool:
 def _compose(doc: SourceDoc, body: str, base: int) -> None:
     parser = _c.CParser(body)
     get_event = parser.get_event
-    scalar_event = _c.ScalarEvent
-    mapping_start = _c.MappingStartEvent
-    mapping_end = _c.MappingEndEvent
-    sequence_start = _c.SequenceStartEvent
-    sequence_end = _c.SequenceEndEvent
-    alias_event = _c.AliasEvent
-    document_start = _c.DocumentStartEvent
+    ScalarEvent = _c.ScalarEvent
+    MappingStartEvent = _c.MappingStartEvent
+    MappingEndEvent = _c.MappingEndEvent
+    SequenceStartEvent = _c.SequenceStartEvent
+    SequenceEndEvent = _c.SequenceEndEvent
+    AliasEvent = _c.AliasEvent
+    DocumentStartEvent = _c.DocumentStartEvent
 
     anchors: dict[str, Node] = {}
-    # The open collections (outer ones on the stack): the current one, whether it is a
-    # mapping, and for mappings the key waiting for its value. A hot loop: kept in locals.
-    stack: list[tuple[Node | None, bool, Node | None]] = []
-    current: Node | None = None
-    is_map = False
-    pending: Node | None = None
+    # Stack of open collections; for mappings a pending key is kept alongside.
+    stack: list[Node] = []
+    pending_key: list[Node | None] = []
     documents = 0
+    depth = 0
     root: Node | None = None
+
+    def attach(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            if documents == 1:
+                root = node
+            return
+        parent = stack[-1]
+        if isinstance(parent, MappingNode):
+            key = pending_key[-1]
+            if key is None:
+                pending_key[-1] = node
+            else:
+                parent.pairs.append((key, node))
+                pending_key[-1] = None
+        else:
+            parent.items.append(node)  # type: ignore[attr-defined]
 
     while True:
         ev = get_event()
         if ev is None:
             break
         cls = type(ev)
-        node: Node
-        if cls is scalar_event:
+        if cls is ScalarEvent:
             style = ev.style or ""
             tag = ev.tag
-            if tag == "!":
+            if tag == "!" or (tag is not None and style == "" and ev.implicit[0] and tag == "!"):
                 tag = None
-            anchor = ev.anchor
-            node = ScalarNode(
+            node: Node = ScalarNode(
                 ev.value,
                 style,
                 tag,
-                anchor,
+                ev.anchor,
                 ev.start_mark.index + base,
                 ev.end_mark.index + base,
             )
-            if anchor is not None:
-                anchors[anchor] = node
-        elif cls is mapping_start or cls is sequence_start:
+            if ev.anchor is not None:
+                anchors[ev.anchor] = node
+            attach(node)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
             tag = ev.tag if ev.tag not in (None, "!") else None
-            anchor = ev.anchor
             start = ev.start_mark.index + base
-            if cls is mapping_start:
-                node = MappingNode(bool(ev.flow_style), tag, anchor, start)
-            else:
-                node = SequenceNode(bool(ev.flow_style), tag, anchor, start)
-            if anchor is not None:
-                anchors[anchor] = node
-        elif cls is mapping_end or cls is sequence_end:
-            closed = current
-            assert closed is not None
-            if closed.flow:  # type: ignore[attr-defined]
-                closed.end = ev.end_mark.index + base
+            if len(stack) >= MAX_NESTING_DEPTH:
+                # Checked as the events stream in, so a runaway `[[[[...` stops here at once.
+                raise doc.error(
+                    f"mappings and lists nest more than {MAX_NESTING_DEPTH} levels deep here; "
+                    "digrefactor stops at that depth (Digdag's Java stack overflows from about "
+                    "700 nested tasks)",
+                    start,
+                )
+            kind = MappingNode if cls is MappingStartEvent else SequenceNode
+            node = kind(bool(ev.flow_style), tag, ev.anchor, start)
+            if ev.anchor is not None:
+                anchors[ev.anchor] = node
+            attach(node)
+            stack.append(node)
+            pending_key.append(None)
+            if len(stack) > depth:
+                depth = len(stack)
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            node = stack.pop()
+            pending_key.pop()
+            if node.flow:  # type: ignore[attr-defined]
+                node.end = ev.end_mark.index + base
             else:
                 # Block collections end where their last child ends (libyaml's end mark sits at
                 # the next token, after comments and blank lines that belong to what follows).
-                last = _last_child(closed)
-                closed.end = last.end if last is not None else closed.start
-            current, is_map, pending = stack.pop()
-            continue
-        elif cls is alias_event:
+                last = _last_child(node)
+                node.end = last.end if last is not None else node.start
+        elif cls is AliasEvent:
             target = anchors.get(ev.anchor)
             start = ev.start_mark.index + base
             if target is None:  # libyaml reports undefined aliases itself; keep a guard
                 raise doc.error(f"found undefined alias {ev.anchor!r}", start)
-            node = AliasNode(target, start, ev.end_mark.index + base)
-        else:
-            if cls is document_start:
-                documents += 1
-                if documents == 2:
-                    doc.second_document_at = ev.start_mark.index + base
-            continue
-        # Attach the new node to the open collection (or make it the first document's root).
-        if current is None:
-            if documents == 1:
-                root = node
-        elif is_map:
-            if pending is None:
-                pending = node
-            else:
-                current.pairs.append((pending, node))  # type: ignore[attr-defined]
-                pending = None
-        else:
-            current.items.append(node)  # type: ignore[attr-defined]
-        if cls is mapping_start or cls is sequence_start:
-            stack.append((current, is_map, pending))
-            current, is_map, pending = node, cls is mapping_start, None
+            attach(AliasNode(target, start, ev.end_mark.index + base))
+        elif cls is DocumentStartEvent:
+            documents += 1
+            if documents == 2:
+                doc.second_document_at = ev.start_mark.index + base
     doc.root = root
     doc.document_count = documents
+    doc.depth = depth
 
 
 def _last_child(node: Node) -> Node | None:

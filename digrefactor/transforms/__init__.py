@@ -10,6 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from digrefactor.files import (
+        FileFilter,
+        discover_files,
+    )
     from digrefactor.transforms._api import (
         Changed,
         CodemodPass,
@@ -21,11 +25,6 @@ if TYPE_CHECKING:
         SkipFile,
         Skipped,
         Unchanged,
-    )
-    from digrefactor.transforms._files import (
-        FileFilter,
-        discover_files,
-        find_project_root,
     )
     from digrefactor.transforms._params import (
         get_dotted,
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
         parse_value,
     )
     from digrefactor.transforms._runner import (
+        DEFAULT_TIMEOUT,
         PassRef,
         apply_pass,
         load_pass,
@@ -80,6 +80,8 @@ if TYPE_CHECKING:
 #: Module each name is loaded from on first use (PEP 562): the command line's start-up and
 #: `codemod --help` load no models; a pass loads them when it runs.
 _LAZY: dict[str, str] = {
+    "FileFilter": "digrefactor.files",
+    "discover_files": "digrefactor.files",
     "Changed": "digrefactor.transforms._api",
     "CodemodPass": "digrefactor.transforms._api",
     "Failed": "digrefactor.transforms._api",
@@ -90,9 +92,6 @@ _LAZY: dict[str, str] = {
     "SkipFile": "digrefactor.transforms._api",
     "Skipped": "digrefactor.transforms._api",
     "Unchanged": "digrefactor.transforms._api",
-    "FileFilter": "digrefactor.transforms._files",
-    "discover_files": "digrefactor.transforms._files",
-    "find_project_root": "digrefactor.transforms._files",
     "get_dotted": "digrefactor.transforms._params",
     "remove_dotted": "digrefactor.transforms._params",
     "rename_dotted": "digrefactor.transforms._params",
@@ -116,6 +115,7 @@ _LAZY: dict[str, str] = {
     "SetTimezone": "digrefactor.transforms._passes",
     "ShiftSchedule": "digrefactor.transforms._passes",
     "parse_value": "digrefactor.transforms._passes",
+    "DEFAULT_TIMEOUT": "digrefactor.transforms._runner",
     "PassRef": "digrefactor.transforms._runner",
     "apply_pass": "digrefactor.transforms._runner",
     "load_pass": "digrefactor.transforms._runner",
@@ -147,6 +147,7 @@ if not TYPE_CHECKING:
 
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "PASSES",
     "Changed",
     "CodemodPass",
@@ -182,7 +183,6 @@ __all__ = [
     "Unchanged",
     "apply_pass",
     "discover_files",
-    "find_project_root",
     "get_dotted",
     "iter_task_refs",
     "load_pass",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,6 +22,7 @@ from digrefactor.dialect._validate import (
     schedule_format_problem,
     valid_timezone,
 )
+from digrefactor.files import real_path, walk
 from digrefactor.models import (
     DigModel,
     GroupTask,
@@ -1024,6 +1024,15 @@ class RenameWorkflow(CodemodPass):
     #: Set by :meth:`prepare` when the rename cannot be done safely: every file the run would
     #: change then fails with this message instead (exit code 1, nothing written).
     refusal: str | None = None
+    #: Real paths of the ``OLD.dig`` files this run renames (set by :meth:`prepare`); only
+    #: references resolving to one of them are rewritten. Without :meth:`prepare`, a reference
+    #: counts when an ``OLD.dig`` exists where it points.
+    renamed: frozenset[Path] | None = None
+
+    def _is_renamed(self, path: Path) -> bool:
+        if self.renamed is not None:
+            return real_path(path) in self.renamed
+        return path.is_file()
 
     def prepare(self, files: Sequence[tuple[Path, Path]]) -> None:
         """Refuse overwriting ``NEW.dig``; refuse the whole rename when it could not be complete.
@@ -1034,21 +1043,25 @@ class RenameWorkflow(CodemodPass):
         left out of this run or does not load would keep pointing at OLD after the rename, so
         then nothing is renamed or rewritten: each file the run would change fails instead.
         """
+        renamed: set[Path] = set()
         for path, _ in files:
             if path.name == f"{self.old}.dig":
                 target = path.with_name(f"{self.new}.dig")
                 if target.exists():
                     raise PassUsageError(f"rename-workflow: {target} already exists")
-        in_run = {path.resolve() for path, _ in files}
+                renamed.add(real_path(path))
+        in_run = {real_path(path) for path, _ in files}
         problems: list[str] = []
-        roots = {root.resolve(): root for _, root in files}  # walked as given: paths as shown
+        roots = {real_path(root): root for _, root in files}  # walked as given: paths as shown
         seen: set[Path] = set()
         for root in roots.values():
             for path in _project_dig_files(root):
-                key = path.resolve()
+                key = real_path(path)
                 if key in seen:
                     continue
                 seen.add(key)
+                if path.name == f"{self.old}.dig":
+                    renamed.add(key)  # left out or not: references to it are this rename's
                 if path.name != f"{self.old}.dig" and not self._may_reference(path):
                     continue
                 what = str(path)
@@ -1063,6 +1076,7 @@ class RenameWorkflow(CodemodPass):
                     load_workflow(path)
                 except DigError as exc:
                     problems.append(f"{what} does not load ({exc.message})")
+        self.renamed = frozenset(renamed)
         self.refusal = (
             f"rename-workflow {self.old} -> {self.new} refused, nothing renamed or rewritten: "
             + "; ".join(problems)
@@ -1095,8 +1109,8 @@ class RenameWorkflow(CodemodPass):
             ctx.rename_file(ctx.path.with_name(f"{self.new}.dig"))
             workflow.name = self.new
             changed = True
-        root = ctx.root.resolve()
-        here = ctx.path.parent.resolve()
+        root = real_path(ctx.root)
+        here = real_path(ctx.path.parent)
         for ref in iter_task_refs(workflow):
             task = ref.task
             if not isinstance(task, OperatorTask) or not isinstance(task.command, str):
@@ -1112,12 +1126,19 @@ class RenameWorkflow(CodemodPass):
                 if resolved != root and root not in resolved.parents:
                     ctx.warn(f"{ref.full_name}: call> {target} is outside {ctx.root}; not renamed")
                     continue
+                if not self._is_renamed(resolved):
+                    continue  # another workflow of that name, or none: not this rename's
                 new_last = self.new + (".dig" if last.endswith(".dig") else "")
                 task.command = f"{head}/{new_last}" if head else new_last
                 changed = True
             elif task.operator == "require" and task.command == self.old:
                 if task.get_param("project_name") is not None or (
                     task.get_param("project_id") is not None
+                ):
+                    continue
+                # A workflow of this project: OLD.dig at the top of the run or beside the file.
+                if not any(
+                    self._is_renamed(d / f"{self.old}.dig") for d in (ctx.root, ctx.path.parent)
                 ):
                     continue
                 task.command = self.new
@@ -1136,19 +1157,9 @@ _REFERENCE_VALUE = re.compile(
 
 def _project_dig_files(root: Path) -> Iterator[Path]:
     """Every regular ``*.dig`` file under *root*, hidden files and directories aside."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.endswith(".dig") and not name.startswith(".") and _is_regular(path):
-                yield path
-
-
-def _is_regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False
+    for entry in walk(root):
+        if entry.kind == "file" and entry.name.endswith(".dig"):
+            yield entry.path
 
 
 # --------------------------------------------------------------------------- command text

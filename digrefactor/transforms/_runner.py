@@ -9,25 +9,26 @@ streamed back as they complete.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import gc
 import importlib
 import importlib.util
-import multiprocessing
 import os
 import re
+import stat
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigValidationError, DigWriteError
-from digrefactor.dialect import expand_includes, read_raw_text
-from digrefactor.parse import load_workflow
+from digrefactor._limits import with_recursion_room
+from digrefactor.dialect import expand_includes, include_snapshot, read_problem, read_raw_text
+from digrefactor.files import FileList
+from digrefactor.parse import file_digest, load_workflow
 from digrefactor.syntax import decode_source
 from digrefactor.transforms._api import (
     Changed,
@@ -40,9 +41,10 @@ from digrefactor.transforms._api import (
     Skipped,
     Unchanged,
 )
-from digrefactor.transforms._files import FileList
+from digrefactor.transforms._diff import unified_diff_lines
+from digrefactor.transforms._pool import run_in_workers
 from digrefactor.transforms._write import render_workflow, verify_workflow_text
-from digrefactor.write import AtomicWrites
+from digrefactor.write import atomic_write, check_unchanged
 
 __all__ = [
     "PassRef",
@@ -91,7 +93,7 @@ def load_pass(reference: str) -> Pass:
             sys.modules[mod_name] = module
             try:
                 spec.loader.exec_module(module)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 del sys.modules[mod_name]
                 raise PassUsageError(
                     f"--pass {reference!r}: importing {target} raised {type(exc).__name__}: {exc}"
@@ -101,7 +103,7 @@ def load_pass(reference: str) -> Pass:
             module = importlib.import_module(target)
         except ImportError as exc:
             raise PassUsageError(f"--pass {reference!r}: cannot import {target}: {exc}") from exc
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise PassUsageError(
                 f"--pass {reference!r}: importing {target} raised {type(exc).__name__}: {exc}"
             ) from exc
@@ -137,7 +139,7 @@ class _Outcome:
 
 def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = None) -> str:
     """A unified diff of two texts, headed with the file's path(s)."""
-    lines = difflib.unified_diff(
+    lines = unified_diff_lines(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
         fromfile=str(old_path),
@@ -151,6 +153,7 @@ def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = Non
     return "".join(out)
 
 
+@with_recursion_room
 def apply_pass(
     pass_: Pass,
     text: str,
@@ -191,6 +194,20 @@ def _edit(
         return Skipped(path, skip.reason, tuple(ctx.warnings)), text
     except DigError as exc:
         return Failed(path, exc.with_path(path)), text
+    except SystemExit as exc:
+        # A pass must not end the process: with -j 1 that would end the whole run silently.
+        name = _pass_name(pass_)
+        return (
+            Failed(
+                path,
+                DigError(
+                    f"pass {name} called sys.exit({exc.code!r}); the file is left as it was",
+                    path=path,
+                ),
+                traceback.format_exc(),
+            ),
+            text,
+        )
     except Exception as exc:
         name = _pass_name(pass_)
         return (
@@ -212,9 +229,7 @@ def _edit(
         if new_text != text or renamed:
             # Changed files are re-loaded like any workflow (Digdag's rules included) and must
             # mean exactly what the edited model means.
-            # Included files are taken as they are on disk for both sides: another worker may
-            # be rewriting one of them in this very run.
-            seen_after = verify_workflow_text(new_text, wf, new_path or path, includes="disk")
+            seen_after = verify_workflow_text(new_text, wf, path=new_path or path)
     except DigError as exc:
         if isinstance(exc, DigWriteError):
             return Failed(path, exc.with_path(path)), text
@@ -259,6 +274,7 @@ def _pass_name(pass_: Pass) -> str:
     return str(qual)
 
 
+@with_recursion_room
 def run_file(
     path: Path,
     pass_: Pass,
@@ -268,128 +284,114 @@ def run_file(
     write: bool = True,
     diff: bool = True,
 ) -> FileResult:
-    """Run *pass_* on one file; write it (atomically) when changed and *write* is true."""
+    """Run *pass_* on one file; write it (atomically) when changed and *write* is true.
+
+    The file is read once; right before it is replaced it must still hold what was read,
+    otherwise the result is a :class:`~digrefactor.DigConflictError` failure and the file keeps
+    its newer content.
+    """
     path = Path(path)
     root = root if root is not None else path.parent
-    writes = AtomicWrites() if write else None
-    outcome = _run_one(path, pass_, root, options or {}, writes, diff)
-    if writes is None:
-        return outcome[0]
-    return _committed([outcome], writes)[0]
-
-
-def _run_one(
-    path: Path,
-    pass_: Pass,
-    root: Path,
-    options: Mapping[str, Any],
-    writes: AtomicWrites | None,
-    diff: bool,
-) -> tuple[FileResult, Path | None]:
-    """One file up to its write: its result, and the old path of a renamed file. The new text
-    is added to *writes*, which the caller commits."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Failed(path, DigError(f"cannot read file: {exc.strerror or exc}", path=path)), None
+        return Failed(path, DigError(f"cannot read file: {read_problem(exc)}", path=path))
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            decode_source(data, path)  # gives the located decoding error
-        except DigError as exc:
-            return Failed(path, exc), None
-        return Failed(path, DigError("invalid UTF-8", path=path)), None  # pragma: no cover
-    try:
+        text = decode_source(data, path)
         wf = load_workflow(text, path=path)
     except DigError as exc:
-        return Failed(path, exc.with_path(path)), None
+        return Failed(path, exc.with_path(path))
     except Exception as exc:  # a bug below us: report it, keep going
-        return (
-            Failed(
-                path,
-                DigError(f"internal error while loading ({type(exc).__name__}: {exc})", path=path),
-                traceback.format_exc(),
-            ),
-            None,
+        return Failed(
+            path,
+            DigError(f"internal error while loading ({type(exc).__name__}: {exc})", path=path),
+            traceback.format_exc(),
         )
-    result, new_text = _edit(pass_, wf, text, path=path, root=root, options=options, diff=diff)
-    if writes is None or not isinstance(result, Changed):
-        return result, None
+    result, new_text = _edit(
+        pass_, wf, text, path=path, root=root, options=options or {}, diff=diff
+    )
+    if write and isinstance(result, Changed):
+        try:
+            _write_result(path, result, new_text, file_digest(data))
+        except DigError as exc:
+            return Failed(path, exc.with_path(path))
+        except OSError as exc:
+            return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path))
+    return result
+
+
+def _write_result(path: Path, result: Changed, new_text: str, read: bytes) -> None:
+    """Write a changed file; *read* is the digest of what it held when it was read."""
+    if result.new_path is None:
+        atomic_write(path, new_text, expect=read)
+        return
+    if result.new_path.exists():
+        raise DigError(f"cannot rename: {result.new_path} already exists", path=path)
+    check_unchanged(path, read)
+    atomic_write(result.new_path, new_text, like=path, create=True)
     try:
-        if result.new_path is not None:
-            if result.new_path.exists():
-                return (
-                    Failed(
-                        path,
-                        DigError(f"cannot rename: {result.new_path} already exists", path=path),
-                    ),
-                    None,
-                )
-            writes.add(result.new_path, new_text, like=path)
-            return result, path
-        writes.add(path, new_text)
-    except OSError as exc:
-        return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path)), None
-    return result, None
-
-
-def _committed(
-    outcomes: list[tuple[FileResult, Path | None]], writes: AtomicWrites
-) -> list[FileResult]:
-    """Commit a batch's writes (one round of syncs): a file whose write failed becomes a
-    Failed result, and a renamed file's old name goes once its new one is in place."""
-    errors = writes.commit()
-    results: list[FileResult] = []
-    for result, renamed_from in outcomes:
-        if isinstance(result, Changed):
-            target = result.new_path if result.new_path is not None else result.path
-            try:
-                failure = errors.get(target)
-                if failure is not None:
-                    raise failure
-                if renamed_from is not None:
-                    renamed_from.unlink()
-            except OSError as exc:
-                message = f"cannot write file: {exc.strerror or exc}"
-                result = Failed(result.path, DigError(message, path=result.path))
-        results.append(result)
-    return results
+        check_unchanged(path, read)  # edited while the new file was written: keep the edit
+    except DigError:
+        result.new_path.unlink()
+        raise
+    path.unlink()
 
 
 # --------------------------------------------------------------------------------- many files
 
 _WORKER: dict[str, Any] = {}
-#: Files per batch: a worker commits (syncs) its writes once per batch.
-_BATCH = 16
+
+#: Seconds one file may take in a worker process before the worker is stopped and the file
+#: reported as failed (a user's pass that hangs); ``None`` waits forever.
+DEFAULT_TIMEOUT = 120.0
 
 
 def _init_worker(
-    pass_: Pass | PassRef, options: Mapping[str, Any], write: bool, diff: bool = True
+    pass_: Pass | PassRef,
+    options: Mapping[str, Any],
+    write: bool,
+    snapshot: Mapping[str, bytes] | None = None,
+    diff: bool = True,
 ) -> None:
     _WORKER["pass"] = pass_.load() if isinstance(pass_, PassRef) else pass_
     _WORKER["options"] = options
     _WORKER["write"] = write
+    _WORKER["snapshot"] = snapshot or {}
     _WORKER["diff"] = diff
 
 
-def _work(batch: list[tuple[str, str]]) -> list[FileResult]:
-    """A batch of files, each loaded, edited and verified; their writes are committed
-    together (AtomicWrites: one round of syncs per batch, not one per file)."""
-    writes = AtomicWrites() if _WORKER["write"] else None
-    outcomes: list[tuple[FileResult, Path | None]] = []
-    for path_str, root_str in batch:
-        path, root = Path(path_str), Path(root_str)
-        try:
-            outcomes.append(
-                _run_one(path, _WORKER["pass"], root, _WORKER["options"], writes, _WORKER["diff"])
+def _work(item: tuple[str, str]) -> FileResult:
+    path, root = Path(item[0]), Path(item[1])
+    try:
+        with include_snapshot(_WORKER["snapshot"]):
+            return run_file(
+                path,
+                _WORKER["pass"],
+                root=root,
+                options=_WORKER["options"],
+                write=_WORKER["write"],
+                diff=_WORKER["diff"],
             )
-        except Exception as exc:  # pragma: no cover - _run_one reports everything it can
-            error = DigError(f"internal error ({type(exc).__name__}: {exc})", path=path)
-            outcomes.append((Failed(path, error, traceback.format_exc()), None))
-    if writes is None:
-        return [result for result, _ in outcomes]
-    return _committed(outcomes, writes)
+    except Exception as exc:  # pragma: no cover - run_file reports everything it can
+        return Failed(
+            path,
+            DigError(f"internal error ({type(exc).__name__}: {exc})", path=path),
+            traceback.format_exc(),
+        )
+
+
+def _lost(item: tuple[str, str], reason: str, pid: int) -> FileResult:
+    """The result of a file whose worker died or timed out (and the temp files it left)."""
+    path = Path(item[0])
+    if pid:
+        for directory in {path.parent, Path(os.path.realpath(path)).parent}:
+            for leftover in directory.glob(f".*.{pid}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+    return Failed(
+        path,
+        DigError(f"{reason}; the file was left as it was or fully written", path=path),
+    )
 
 
 def run_files(
@@ -399,14 +401,21 @@ def run_files(
     options: Mapping[str, Any] | None = None,
     write: bool = True,
     jobs: int | None = None,
+    isolate: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
     diff: bool = True,
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Run a pass over ``(path, root)`` pairs; yield results in file order as they complete.
 
-    ``jobs`` is the number of worker processes (default: every core); 1 runs in this process.
-    The pass (or the :class:`PassRef` to rebuild it) must be picklable for ``jobs > 1``.
-    ``diff=False`` leaves :attr:`Changed.diff` empty. Files are written in batches of up to
-    16 per process, each batch with one round of syncs (see :class:`AtomicWrites`).
+    ``jobs`` is the number of worker processes (default: every core); 1 runs in this process
+    unless *isolate* is true. In worker processes a file taking more than *timeout* seconds,
+    or whose worker dies (``os._exit`` or a crash in a pass, the out-of-memory killer), fails
+    on its own and the run goes on. The pass (or the :class:`PassRef` to rebuild it) must be
+    picklable for worker processes unless the start method is ``fork``.
+
+    The result does not depend on ``jobs``: ``!include`` of a file that this run may edit
+    reads the file as it was before the run started, in every worker and at any moment.
+    ``diff=False`` leaves :attr:`Changed.diff` empty.
     """
     # A compact copy (strings): a run over many thousands of files should not hold, nor hand
     # to every forked worker, thousands of Path objects (the memory a run needs stays flat).
@@ -415,37 +424,45 @@ def run_files(
     else:
         items = [(os.fspath(path), os.fspath(root)) for path, root in files]
     del files
-    # Which files the run's files include: read in a thread once the workers are forked (a
-    # fork must not copy a busy thread), needed only to tell a fragment's validation failure
-    # from a workflow's.
-    with ThreadPoolExecutor(1) as scanner:
-        scan: list[Future[set[str]]] = []
+    included = _included_by(path for path, _ in items)
+    in_run = {os.path.realpath(path) for path, _ in items}
+    snapshot: dict[str, bytes] = {}
+    for target in included & in_run:
+        with contextlib.suppress(OSError):
+            if stat.S_ISREG(os.stat(target).st_mode):
+                snapshot[target] = Path(target).read_bytes()
+    for result in _run(
+        items,
+        pass_,
+        options=options,
+        write=write,
+        jobs=jobs,
+        isolate=isolate,
+        timeout=timeout,
+        snapshot=snapshot,
+        diff=diff,
+    ):
+        if (
+            isinstance(result, Failed)
+            and isinstance(result.error, DigValidationError)
+            and os.path.realpath(result.path) in included
+        ):
+            # Valid YAML that another file here includes: a fragment, not a workflow.
+            yield Skipped(result.path, "an !include fragment of another file, not a workflow")
+        else:
+            yield result
 
-        def start_scan() -> None:
-            scan.append(scanner.submit(_included_by, [path for path, _ in items]))
 
-        results = _run(
-            items, pass_, options=options, write=write, jobs=jobs, diff=diff, started=start_scan
-        )
-        for result in results:
-            if (
-                isinstance(result, Failed)
-                and isinstance(result.error, DigValidationError)
-                and os.path.realpath(result.path) in scan[0].result()
-            ):
-                # Valid YAML that another file here includes: a fragment, not a workflow.
-                yield Skipped(result.path, "an !include fragment of another file, not a workflow")
-            else:
-                yield result
-
-
-_INCLUDE_LINE = re.compile(
-    r"""^\s*!include\s+:\s*(?:'([^']*)'|"([^"]*)"|([^#\s][^#]*?))\s*(?:#.*)?$"""
+#: `!include : path` in block style (a line of its own) or flow style (after `{` or `,`).
+_INCLUDE = re.compile(
+    r"""(?:^[ \t]*|[{,][ \t]*)!include[ \t]+:[ \t]*"""
+    r"""(?:'([^'\n]*)'|"([^"\n]*)"|([^\s#,{}\[\]][^#,{}\[\]\n]*?))[ \t]*(?=$|#|,|})""",
+    re.MULTILINE,
 )
 
 
 def _included_by(paths: Iterable[str]) -> set[str]:
-    """Real paths of the files that the given files name in `!include : path` lines."""
+    """Real paths of the files that the given files name in `!include : path` directives."""
     out: set[str] = set()
     for path in paths:
         try:
@@ -455,11 +472,9 @@ def _included_by(paths: Iterable[str]) -> set[str]:
             continue
         if b"!include" not in data:
             continue
-        for line in data.decode("utf-8", errors="replace").splitlines():
-            m = _INCLUDE_LINE.match(line)
-            if m:
-                target = m.group(1) or m.group(2) or m.group(3) or ""
-                out.add(os.path.realpath(os.path.join(os.path.dirname(path), target)))
+        for m in _INCLUDE.finditer(data.decode("utf-8", errors="replace")):
+            target = m.group(1) or m.group(2) or m.group(3) or ""
+            out.add(os.path.realpath(os.path.join(os.path.dirname(path), target)))
     return out
 
 
@@ -470,41 +485,36 @@ def _run(
     options: Mapping[str, Any] | None,
     write: bool,
     jobs: int | None,
+    isolate: bool,
+    timeout: float | None,
+    snapshot: Mapping[str, bytes],
     diff: bool,
-    started: Callable[[], None] = lambda: None,
 ) -> Iterator[FileResult]:
-    """Results in file order; *started* is called once the workers run."""
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
     jobs = min(jobs, len(items))
-    size = _BATCH if jobs <= 1 else max(1, min(_BATCH, len(items) // (jobs * 4)))
-    batches = [items[i : i + size] for i in range(0, len(items), size)]
-    if jobs <= 1:
-        _init_worker(pass_, options, write, diff)
-        started()
+    if jobs <= 1 and not isolate:
+        _init_worker(pass_, options, write, snapshot, diff)
         try:
-            for batch in batches:
-                yield from _work(batch)
+            for item in items:
+                yield _work(item)
         finally:
             _WORKER.clear()
         return
-    ctx = multiprocessing.get_context()
     # Forked workers share this process's memory until either side writes to it; the cyclic
-    # garbage collector writes to every object it scans, which would copy all those pages
-    # into every process, the more the longer the run. Frozen objects are never scanned.
+    # garbage collector writes to every object it scans, which would copy those pages into
+    # every process, the more the longer the run. Frozen objects are never scanned.
     gc.freeze()
     try:
-        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(pass_, options, write, diff))
-        started()
-        try:
-            # Ordered (diffs come out in file order); results are small, models stay in workers.
-            for results in pool.imap(_work, batches):
-                yield from results
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        # Results are small (diffs); models stay in the workers.
+        yield from run_in_workers(
+            items,
+            _work,
+            jobs=max(jobs, 1),
+            lost=_lost,
+            init=_init_worker,
+            init_args=(pass_, options, write, snapshot, diff),
+            timeout=timeout,
+        )
     finally:
         gc.unfreeze()

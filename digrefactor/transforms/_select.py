@@ -95,36 +95,48 @@ def iter_task_refs(workflow: Workflow) -> Iterator[TaskRef]:
 
     The list of children is read again after a task has been yielded, so a caller may replace
     the task it was given (:meth:`TaskRef.replace`) and the walk continues into the new one.
+    The walk keeps its own stack, so it goes as deep as the workflow does.
     """
+    stack: list[Iterator[TaskRef]] = [_top_refs(workflow)]
+    while stack:
+        ref = next(stack[-1], None)
+        if ref is None:
+            stack.pop()
+            continue
+        yield ref
+        stack.append(_child_refs(ref))
+
+
+def _top_refs(workflow: Workflow) -> Iterator[TaskRef]:
     root = "+" + workflow.name
     for attr, suffix in (("error", "^error"), ("check", "^check")):
         body = getattr(workflow, attr)
         if isinstance(body, Task):
-            yield from _visit(TaskRef(root + suffix, body, workflow, attr))
-    yield from _children(root, workflow, workflow.tasks)
+            yield TaskRef(root + suffix, body, workflow, attr)
+    yield from _list_refs(root, workflow, workflow.tasks)
 
 
-def _children(prefix: str, owner: DigModel, tasks: list[Task | Include]) -> Iterator[TaskRef]:
+def _list_refs(prefix: str, owner: DigModel, tasks: list[Task | Include]) -> Iterator[TaskRef]:
     for index in range(len(tasks)):
         child = tasks[index]
         if isinstance(child, Task) and child.name:
-            yield from _visit(TaskRef(prefix + child.key, child, owner, "tasks", index))
+            yield TaskRef(prefix + child.key, child, owner, "tasks", index)
 
 
-def _visit(ref: TaskRef) -> Iterator[TaskRef]:
-    yield ref
+def _child_refs(ref: TaskRef) -> Iterator[TaskRef]:
+    """The tasks directly under *ref*, read when first asked for (after *ref* was yielded)."""
     task = ref.task  # may have been replaced by the caller
     for attr, suffix in (("error", "^error"), ("check", "^check")):
         body = getattr(task, attr, None)
         if isinstance(body, Task):
-            yield from _visit(TaskRef(ref.full_name + suffix, body, task, attr))
+            yield TaskRef(ref.full_name + suffix, body, task, attr)
     if isinstance(task, OperatorTask):
         for attr in ("do", "else_do"):
             body = getattr(task, attr, None)
             if isinstance(body, Task):
-                yield from _visit(TaskRef(ref.full_name + "^sub", body, task, attr))
+                yield TaskRef(ref.full_name + "^sub", body, task, attr)
     if isinstance(task, GroupTask):
-        yield from _children(ref.full_name, task, task.tasks)
+        yield from _list_refs(ref.full_name, task, task.tasks)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Write: span-preserving rewrites of edited workflows, verified and atomic."""
 
+from digrefactor.write._project import included_files, project_file_map, project_files
 from digrefactor.write._save import (
-    AtomicWrites,
     atomic_write,
-    project_files,
+    check_unchanged,
+    encode_text,
+    read_regular,
     save_project,
     save_workflow,
     write_workflow,
@@ -12,9 +14,13 @@ from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text, verify_text
 
 __all__ = [
-    "AtomicWrites",
     "atomic_write",
+    "check_unchanged",
+    "encode_text",
+    "included_files",
+    "project_file_map",
     "project_files",
+    "read_regular",
     "rewrite_text",
     "save_project",
     "save_workflow",

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from digrefactor._datatree import tree_fingerprint
-from digrefactor._errors import DigWriteError
+from digrefactor._errors import DigConflictError, DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.export._emit import export_workflow
 from digrefactor.models import Workflow, WorkflowProject
+from digrefactor.parse import SourceLink, file_digest
 from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text
 
 __all__ = [
-    "AtomicWrites",
     "atomic_write",
-    "project_files",
+    "check_unchanged",
+    "encode_text",
+    "read_regular",
     "save_project",
     "save_workflow",
     "write_workflow",
@@ -28,6 +33,7 @@ __all__ = [
 # save_workflow / save_project verify with verify_workflow_file before every write.
 
 
+@with_recursion_room
 def write_workflow(workflow: Workflow, *, verify: bool = True) -> str:
     """The workflow's `.dig` text.
 
@@ -46,164 +52,236 @@ def write_workflow(workflow: Workflow, *, verify: bool = True) -> str:
     return rewrite_text(link.doc, new_raw, verify=verify)
 
 
-def atomic_write(path: str | Path, text: str | bytes, *, like: str | Path | None = None) -> None:
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"  # pragma: no cover - every other kind is listed above
+
+
+def read_regular(path: str | Path) -> bytes | None:
+    """The bytes of *path*, ``None`` when it does not exist; never opens a FIFO or a device.
+
+    Raises :class:`DigWriteError` when *path* is not a regular file (or a link to one), so a
+    write never replaces a device node or blocks forever on a FIFO.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=path) from None
+    if not stat.S_ISREG(mode):
+        raise DigWriteError(f"cannot write: the target is {_kind(mode)}", path=path)
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=path) from None
+
+
+def check_unchanged(path: str | Path, expect: bytes, *, shown: str | Path | None = None) -> None:
+    """Raise :class:`DigConflictError` unless *path* still holds content of digest *expect*."""
+    try:
+        mode = os.stat(path).st_mode
+        current = Path(path).read_bytes() if stat.S_ISREG(mode) else None
+    except FileNotFoundError:
+        current = None
+        what = "was deleted"
+    except OSError as exc:
+        raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=shown or path) from None
+    else:
+        what = "changed on disk"
+    if current is None or file_digest(current) != expect:
+        raise DigConflictError(
+            f"conflict: the file {what} after it was read; it was left as it is now "
+            "(run again to edit the new content)",
+            path=shown or path,
+        )
+
+
+def encode_text(text: str, path: str | Path | None = None) -> bytes:
+    """*text* as UTF-8; a lone surrogate (possible in Python strings only) is a located error."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        before = text[: exc.start]
+        line = before.count("\n") + 1
+        column = exc.start - (before.rfind("\n") + 1) + 1
+        raise DigWriteError(
+            f"cannot write lone surrogate U+{ord(text[exc.start]):04X}: it is not a character "
+            "and has no UTF-8 form",
+            path=path,
+            line=line,
+            column=column,
+        ) from None
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block is done: a temp file is always renamed or removed
+    (an interrupt then arrives right after, as usual)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def atomic_write(
+    path: str | Path,
+    text: str | bytes,
+    *,
+    like: str | Path | None = None,
+    expect: bytes | None = None,
+    create: bool = False,
+) -> None:
     """Replace *path* with *text* through a temp file in the same directory and a rename.
 
     The file keeps its permission bits (or takes those of *like*, e.g. the file it replaces
-    under a new name); on any error the original is untouched. Durable when it returns (see
-    :class:`AtomicWrites`, which this is for one file).
+    under a new name); on any error the original is untouched. A target that exists but is not
+    a regular file (a directory, FIFO, device) is refused with :class:`DigWriteError`.
+
+    *expect* is the :func:`~digrefactor.parse.file_digest` of what the file held when it was
+    read: right before the rename the file is read again, and when it holds anything else (a
+    user saved it, another run edited it) nothing is replaced and :class:`DigConflictError` is
+    raised, so the newer content stays. ``create=True`` writes a new file only: when *path*
+    exists by the time of the rename, that is a :class:`DigConflictError` too.
     """
-    batch = AtomicWrites()
-    batch.add(path, text, like=like)
-    for error in batch.commit().values():
-        raise error
-
-
-class AtomicWrites:
-    """Atomic replacement of many files, with the syncs of all of them overlapped.
-
-    :meth:`add` writes each new content to a temporary file beside its target (the original is
-    not touched) and starts syncing it in the background; :meth:`commit` then
-
-    1. waits until every temporary file is synced (the syncs run concurrently, while the
-       caller went on with its next file, and the filesystem groups them into few journal
-       commits: one after the other, each would wait for a commit of its own),
-    2. renames each over its target, only once its own sync has returned,
-    3. fsyncs each directory once, so that the renames are on disk when commit returns.
-
-    Why a crash loses neither the old nor the new content: a rename (atomic in POSIX) is the
-    only step that changes what a name refers to, and it only ever swaps one complete, synced
-    file for another; before it the name holds the old content, after it the new, durably. A
-    crash before step 3 may undo some renames, which leaves those names with their old
-    content; it never leaves a name empty or half written. A crash may leave ``.NAME.*.tmp``
-    files beside their targets, and nothing else. ``docs/codemods.md`` says so for users.
-    """
-
-    def __init__(self) -> None:
-        # path as given, file replaced, temporary file, its descriptor, its sync in progress
-        self._pending: list[tuple[Path, Path, str, int, Future[OSError | None]]] = []
-
-    def add(self, path: str | Path, text: str | bytes, *, like: str | Path | None = None) -> None:
-        """Write the new content of *path* to its temporary file (raises on failure)."""
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        target = Path(path)
-        try:
-            st = os.lstat(target)
-            if stat.S_ISLNK(st.st_mode):
-                # Write through a symlink to the file it names (as an editor does): replacing
-                # the link itself would silently split the project from the file it shares.
-                target = Path(os.path.realpath(target))
-                st = os.stat(target)
-            mode = (st if like is None else os.stat(like)).st_mode & 0o7777
-        except FileNotFoundError:
-            if like is not None:
-                mode = os.stat(like).st_mode & 0o7777
-            else:
-                # A new file gets what open() would give it (0666 less the umask), not
-                # mkstemp's 0600.
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fchmod(fd, mode)
-        except BaseException:
-            os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        self._pending.append((Path(path), target, tmp, fd, _sync_pool().submit(_fsync, fd)))
-
-    def commit(self) -> dict[Path, OSError]:
-        """Wait for the syncs, rename, sync the directories; the files that could not be
-        replaced (each left untouched, its temporary file removed), by the path given to
-        :meth:`add`."""
-        pending, self._pending = self._pending, []
-        errors: dict[Path, OSError] = {}
-        renamed: set[str] = set()
-        for given, target, tmp, fd, sync in pending:
-            sync_error = sync.result()
-            os.close(fd)
-            try:
-                if sync_error is not None:
-                    raise sync_error
-                os.replace(tmp, target)
-                renamed.add(str(target.parent))
-            except OSError as exc:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                errors[given] = exc
-        dir_fds = []
-        for directory in sorted(renamed):
-            with contextlib.suppress(OSError):
-                dir_fds.append(os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)))
-        # A directory that cannot be synced (some filesystems refuse) keeps the renames in
-        # memory only until the next writeback: never a loss, only a later durability point.
-        for sync in [_sync_pool().submit(_fsync, fd) for fd in dir_fds]:
-            sync.result()
-        for fd in dir_fds:
-            os.close(fd)
-        return errors
-
-    def abort(self) -> None:
-        """Drop every file added and not committed (originals untouched)."""
-        pending, self._pending = self._pending, []
-        for _, _, tmp, fd, sync in pending:
-            sync.result()
-            os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-
-
-def _fsync(fd: int) -> OSError | None:
+    # Write through a symlink to the file it names (as an editor does): replacing the link
+    # itself would silently split the project from the file it shares.
+    target = Path(os.path.realpath(path))
+    data = encode_text(text, path) if isinstance(text, str) else text
+    existing_mode = _target_mode(target, path)
     try:
-        os.fsync(fd)
+        mode: int | None = Path(like).stat().st_mode & 0o7777 if like is not None else existing_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is None:
+        # A new file gets what open() would give it (0666 less the umask), not mkstemp's 0600.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with _signals_held():
+        try:
+            # The pid names the writer, so a run whose worker died can clean up after it.
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent
+            )
+        except FileNotFoundError:
+            raise DigWriteError(
+                f"cannot write: directory {target.parent} does not exist", path=path
+            ) from None
+        except OSError as exc:
+            raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=path) from None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            if expect is not None:
+                check_unchanged(target, expect, shown=path)
+            if create:
+                _create_from(tmp, target, path)
+            else:
+                os.replace(tmp, target)
+        except BaseException as exc:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=path) from None
+            raise
+
+
+def _create_from(tmp: str, target: Path, shown: str | Path) -> None:
+    """Move *tmp* to *target* unless *target* exists (a hard link is atomic about that)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise DigConflictError(
+            f"conflict: {target} appeared while the file was being written; left as it is",
+            path=shown,
+        ) from None
+    except OSError:  # no hard links here (some file systems): check, then rename
+        if os.path.lexists(target):
+            raise DigConflictError(
+                f"conflict: {target} appeared while the file was being written; left as it is",
+                path=shown,
+            ) from None
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
+
+
+def _target_mode(target: Path, shown: str | Path) -> int | None:
+    """Permission bits of the existing regular file *target* (None when there is none)."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
-        return exc
-    return None
+        raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=shown) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DigWriteError(f"cannot write: the target is {_kind(st.st_mode)}", path=shown)
+    return st.st_mode & 0o7777
 
 
-_SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _sync_pool() -> ThreadPoolExecutor:
-    """This process's sync threads (made on first use; a forked child makes its own)."""
-    global _SYNC_POOL
-    if _SYNC_POOL is None or _SYNC_POOL[0] != os.getpid():
-        _SYNC_POOL = (os.getpid(), ThreadPoolExecutor(16, thread_name_prefix="digrefactor-sync"))
-    return _SYNC_POOL[1]
-
-
+@with_recursion_room
 def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
     """Write *workflow* to *path* (default: where it was loaded from) if its text changed.
 
-    Returns True when the file was written.
+    Returns True when the file was written. Saving over the file the workflow was read from
+    checks that it still holds what was read (:class:`DigConflictError` otherwise).
     """
     target = Path(path) if path is not None else workflow.path
     if target is None:
         raise DigWriteError(f"workflow {workflow.name!r} has no path; pass one to save_workflow")
-    text = write_workflow(workflow)
-    link = workflow._source
-    if link is not None and target == workflow.path and text == link.text:
-        return False
-    if target.exists() and target.read_bytes() == text.encode("utf-8"):
+    try:
+        text = write_workflow(workflow)
+    except DigError as exc:
+        raise exc.with_path(target) from None
+    link = _own_file_link(workflow, target)
+    if link is not None and text == link.text:
+        return False  # nothing changed since the file was read (or last saved)
+    data = encode_text(text, target)
+    if read_regular(target) == data:
         return False
     verify_workflow_file(text, workflow, target)
-    atomic_write(target, text)
+    atomic_write(target, data, expect=link.disk_digest if link is not None else None)
+    if link is not None:
+        _saved(link, text, data, workflow)
     return True
 
 
-def project_files(project: WorkflowProject) -> dict[str, bytes]:
-    """Every file of the project by POSIX path: ``<name>.dig`` per workflow plus other files."""
-    out: dict[str, bytes] = dict(project.files)
-    for wf in project.workflows:
-        out[f"{wf.name}.dig"] = write_workflow(wf).encode("utf-8")
-    return out
+def _saved(link: SourceLink, text: str, data: bytes, workflow: Workflow) -> None:
+    """The workflow's file now holds *text* (verified to read as *workflow*): later edits are
+    written relative to it, and a later save checks the file still holds it."""
+    link.text = text
+    link.fingerprint = tree_fingerprint(workflow.to_raw())
+    link.disk_digest = file_digest(data)
 
 
+def _own_file_link(workflow: Workflow, target: Path) -> SourceLink | None:
+    """The workflow's link to the file it was read from, when *target* is that file."""
+    link = workflow._source
+    if not isinstance(link, SourceLink) or link.disk_digest is None or workflow.path is None:
+        return None
+    if os.path.realpath(workflow.path) != os.path.realpath(target):
+        return None
+    return link
+
+
+@with_recursion_room
 def save_project(project: WorkflowProject, directory: str | Path | None = None) -> list[Path]:
     """Write the project's files whose content changed (atomically); returns those written.
 
@@ -215,17 +293,25 @@ def save_project(project: WorkflowProject, directory: str | Path | None = None) 
     written: list[Path] = []
 
     def put(target: Path, data: bytes, workflow: Workflow | None = None) -> None:
-        if target.exists() and target.read_bytes() == data:
+        if read_regular(target) == data:
             return
+        link = None
         if workflow is not None:
             verify_workflow_file(data.decode("utf-8"), workflow, target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
+            link = _own_file_link(workflow, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=target) from None
+        atomic_write(target, data, expect=link.disk_digest if link is not None else None)
+        if link is not None and workflow is not None:
+            _saved(link, data.decode("utf-8"), data, workflow)
         written.append(target)
 
     # Other files first: workflows are verified against the files they include.
     for rel, data in project.files.items():
         put(root.joinpath(*rel.split("/")), data)
     for wf in project.workflows:
-        put(root / f"{wf.name}.dig", write_workflow(wf).encode("utf-8"), wf)
+        wf_path = root / f"{wf.name}.dig"
+        put(wf_path, encode_text(write_workflow(wf), wf_path), wf)
     return written

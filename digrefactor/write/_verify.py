@@ -4,10 +4,10 @@ a valid workflow that means exactly what the model means."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from digrefactor._datatree import DataTree, raw_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import expand_includes, read_raw_text, validate_workflow
 from digrefactor.models import Workflow
 from digrefactor.parse import to_data
@@ -16,27 +16,18 @@ from digrefactor.parse._load import text_locator
 __all__ = ["verify_workflow_file"]
 
 
-def verify_workflow_file(
-    text: str,
-    workflow: Workflow,
-    path: str | Path | None = None,
-    *,
-    includes: Literal["model", "disk"] = "model",
-) -> DataTree:
+@with_recursion_room
+def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None = None) -> DataTree:
     """Raise :class:`DigWriteError` unless *text*, as the file *path*, reads back as *workflow*.
 
     The text is loaded like any workflow (Digdag's validation included, ``!include`` resolved
-    relative to *path*, default: the workflow's own path). With ``includes="model"`` its data
-    tree must equal ``to_data(workflow)``, which expands the includes with the content the
-    model holds (what a writer of the included files too must get right). With
-    ``includes="disk"`` the file's own tree must equal the model's (includes compared by
-    path): both sides then mean the included files as they are on disk now, as when a
-    codemod edits a file and, in another process, a file it includes. Returns the data tree
-    (what Digdag will see): a view for reading, which shares the included files' trees.
+    relative to *path*, default: the workflow's own path) and its data tree must equal
+    ``to_data(workflow)``. Returns that data tree (what Digdag will see): a view for reading,
+    which shares the included files' trees.
     """
     where = Path(path) if path is not None else workflow.path
     try:
-        expected = to_data(workflow) if includes == "model" else workflow.to_raw()
+        expected = to_data(workflow)
     except DigError as exc:
         raise DigWriteError(
             f"the edited workflow cannot be expanded ({exc.message}); nothing written",
@@ -59,7 +50,7 @@ def verify_workflow_file(
         ) from None
     except ValueError as exc:  # an include that cannot be expanded without a path
         raise DigWriteError(f"the new text would not load ({exc})", path=where) from None
-    if not raw_equal(data if includes == "model" else raw, expected):
+    if not raw_equal(data, expected):
         raise DigWriteError(
             "the new text does not mean what the edited workflow means; "
             "the file was left unchanged",

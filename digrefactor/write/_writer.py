@@ -20,6 +20,7 @@ from typing import Any
 
 from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
+from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import read_raw_text, resolve_document, resolve_plain
 from digrefactor.dialect._scalars import java_key_string
 from digrefactor.export._emit import (
@@ -40,6 +41,7 @@ from digrefactor.syntax import (
     ScalarNode,
     SequenceNode,
     SourceDoc,
+    walk_nodes,
 )
 
 __all__ = ["rewrite_text", "verify_text"]
@@ -141,20 +143,14 @@ class _Writer:
 
     def _detect_quote(self) -> str:
         singles = doubles = 0
-        stack: list[Node] = [self.doc.root] if self.doc.root is not None else []
-        while stack and singles + doubles < 200:
-            node = stack.pop()
+        for node in walk_nodes(self.doc.root):
+            if singles + doubles >= 200:
+                break
             if isinstance(node, ScalarNode):
                 if node.style == "'":
                     singles += 1
                 elif node.style == '"':
                     doubles += 1
-            elif isinstance(node, MappingNode):
-                for k, v in node.pairs:
-                    stack.append(k)
-                    stack.append(v)
-            elif isinstance(node, SequenceNode):
-                stack.extend(node.items)
         return '"' if doubles > singles else "'"
 
     # ------------------------------------------------------------------ edits
@@ -226,7 +222,12 @@ class _Writer:
     # ------------------------------------------------------------------ positions
 
     def line_start(self, pos: int) -> int:
-        return self.text.rfind("\n", 0, pos) + 1
+        start = self.text.rfind("\n", 0, pos) + 1
+        # The first line starts after a byte-order mark: text put before it would push the
+        # BOM into the middle of the file, where Digdag reads it as part of a key.
+        if start == 0 and self.doc.has_bom and pos > 0:
+            return 1
+        return start
 
     def after_line(self, pos: int) -> int:
         """Position after the line break ending the line of *pos* (or end of text)."""
@@ -248,6 +249,18 @@ class _Writer:
             if last is not None:
                 return self.node_end(last)
         return end
+
+    def comment_end(self, pos: int) -> int:
+        """The end of the line at *pos* when only blanks and a comment follow *pos*, else *pos*."""
+        text = self.text
+        i = pos
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        if i < len(text) and text[i] == "#":
+            while i < len(text) and text[i] not in "\r\n":
+                i += 1
+            return i
+        return pos
 
     def colon_after(self, knode: Node) -> int:
         """Position just after the ``:`` that follows a key."""
@@ -440,7 +453,7 @@ class _Writer:
         pairs = _lcs(old_keys, new_ckeys)
         both = set(old_keys) & set(new_ckeys)
         matched_old = {i for i, _ in pairs}
-        matched_new = {j for _, j in pairs}
+        old_of_new = {j: i for i, j in pairs}
         # Pair unmatched old and new keys between the same anchors as renames.
         renames: dict[int, int] = {}
         bounds = [(-1, -1), *pairs, (len(old_keys), len(new_ckeys))]
@@ -451,13 +464,12 @@ class _Writer:
                 if self.same_entry(old_keys[i], old_values[old_keys[i]], new_items[j]):
                     renames[j] = i
         renamed_old = set(renames.values())
-        old_of_new = {j: i for i, j in pairs}
         # Where each new entry lands: after the block of the previous new entry that stays.
         # Block spans (comment lines included) are found only when something is inserted.
         anchor: _Entry | None = None
         separated: bool | None = None
         for j, (ckey, key, value) in enumerate(new_items):
-            if j in matched_new:
+            if j in old_of_new:
                 e = entries[old_of_new[j]]
                 self.diff(e.vnode, old_values[e.ckey], value, self.child_ctx(e, col))
                 anchor = e
@@ -668,10 +680,8 @@ class _Writer:
         end = self.node_end(node)
         if not is_block_value:
             if isinstance(node, (MappingNode, SequenceNode)) and not node.flow:
-                # A comment ending the block's last line spoke of what is going away.
-                line_end = self.doc.line_end(end)
-                if self.text[end:line_end].lstrip(" \t").startswith("#"):
-                    end = line_end
+                # The end-of-line comment of the collection's last line goes with it.
+                end = self.comment_end(end)
             # After a colon the value needs a space; a root or sequence item does not.
             sep = "" if start == node.start else " "
             if new is None:
@@ -717,6 +727,7 @@ class _Ctx:
     value_start: int
 
 
+@with_recursion_room
 def rewrite_text(doc: SourceDoc, new_raw: DataTree, *, verify: bool = True) -> str:
     """The file's text changed minimally so that it reads as *new_raw* (verified)."""
     old_raw = resolve_document(doc, None)
@@ -732,6 +743,7 @@ def rewrite_text(doc: SourceDoc, new_raw: DataTree, *, verify: bool = True) -> s
     return text
 
 
+@with_recursion_room
 def verify_text(text: str, intended: DataTree | Workflow, *, path: str | None = None) -> None:
     """Raise :class:`DigWriteError` unless *text* reads back as exactly *intended*.
 
@@ -741,7 +753,7 @@ def verify_text(text: str, intended: DataTree | Workflow, *, path: str | None = 
         path = path or (str(intended.path) if intended.path else None)
         intended = intended.to_raw()
     try:
-        got = read_raw_text(text)  # includes by path, as in *intended*
+        got = read_raw_text(text, includes=False)  # includes by path, as in *intended*
     except DigError as exc:
         raise DigWriteError(
             f"the rewritten text does not parse ({exc.message}); the file was left unchanged",

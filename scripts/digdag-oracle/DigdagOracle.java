@@ -1,25 +1,15 @@
-// Compile oracle for .dig files, driven by tests/support/digdag.py.
+// Compile oracle for .dig files, driven by tests/support/digdag.py; runs on Digdag 0.10.5.1
+// (built from source by scripts/digdag).
 //
 // Reads one .dig path per line on stdin and prints one JSON line per path on stdout:
 //   {"path": P, "ok": true, "name": N, "timezone": TZ, "config": {...}}
 //   {"path": P, "ok": false, "stage": "load"|"compile"|"schedule", "error": MSG, "exception": CLASS}
-// Each file is loaded on its own, its directory acting as the project directory, with the same
-// calls a project upload makes: ConfigLoaderManager.loadParameterizedFile ->
-// WorkflowFile.fromConfig -> toWorkflowDefinition, then WorkflowCompiler.compile.
-//
-// The reachable registry serves digdag-core only up to 0.9.42. Its loader, WorkflowFile and
-// ModelValidator are unchanged in 0.10.5.1; its WorkflowCompiler lacks the 0.10 `_parallel`
-// handling (ParallelControl: `_parallel: {limit: N}`, "Invalid _parallel format"). So group
-// `_parallel` values other than booleans/strings are judged here with the real 0.10
-// ParallelControl (digdag-plugin-utils 0.10.0) and handed to the 0.9.42 compiler as booleans.
-//
-// Schedules go through the real SchedulerManager (type detection, "Unknown scheduler type",
-// "requires 'type>: at'", non-object `schedule`) with placeholder factories for the 7 built-in
-// types, because their implementations (digdag-standards: value formats such as hh:mm:ss) are
-// not served. The 0.10 unused-schedule-key check does not exist in 0.9.42 and is not judged.
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+// Each file is loaded on its own, its directory acting as the project directory, with the calls
+// a project push makes on the server: ConfigLoaderManager.loadParameterizedFile ->
+// WorkflowFile.fromConfig -> toWorkflowDefinition (ProjectArchiveLoader), then
+// ProjectResource.validateWorkflowAndSchedule (WorkflowCompiler.compile, every task's config)
+// and ProjectControl.updateSchedules (the real digdag-standards schedulers with unused schedule
+// keys refused, and the first schedule time computed).
 import io.digdag.client.DigdagClient;
 import io.digdag.client.config.Config;
 import io.digdag.client.config.ConfigFactory;
@@ -28,53 +18,52 @@ import io.digdag.core.config.ConfigLoaderManager;
 import io.digdag.core.config.YamlConfigLoader;
 import io.digdag.core.repository.WorkflowDefinition;
 import io.digdag.core.schedule.SchedulerManager;
+import io.digdag.core.workflow.Workflow;
+import io.digdag.core.workflow.WorkflowCompiler;
+import io.digdag.core.workflow.WorkflowTask;
 import io.digdag.spi.Scheduler;
 import io.digdag.spi.SchedulerFactory;
-import io.digdag.core.workflow.WorkflowCompiler;
-import io.digdag.util.ParallelControl;
+import io.digdag.standards.scheduler.CronSchedulerFactory;
+import io.digdag.standards.scheduler.DailySchedulerFactory;
+import io.digdag.standards.scheduler.HourlySchedulerFactory;
+import io.digdag.standards.scheduler.MinutesIntervalSchedulerFactory;
+import io.digdag.standards.scheduler.MonthlySchedulerFactory;
+import io.digdag.standards.scheduler.ScheduleConfigHelper;
+import io.digdag.standards.scheduler.SecondsIntervalSchedulerFactory;
+import io.digdag.standards.scheduler.WeeklySchedulerFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.base.Optional;
+import com.google.common.collect.ImmutableSet;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.lang.reflect.Proxy;
-import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.time.Instant;
 
 public final class DigdagOracle {
     private static final ObjectMapper MAPPER = DigdagClient.objectMapper();
     private static final ConfigFactory CF = new ConfigFactory(MAPPER);
     private static final ConfigLoaderManager LOADER =
             new ConfigLoaderManager(CF, new YamlConfigLoader());
+    private static final WorkflowCompiler COMPILER = new WorkflowCompiler();
 
-    private static final SchedulerManager SCHEDULERS = new SchedulerManager(builtInSchedulerTypes());
+    // The seven built-in schedulers, as digdag-standards' SchedulerModule binds them.
+    private static final SchedulerManager SCHEDULERS = schedulers();
 
     private DigdagOracle() {}
 
-    private static Set<SchedulerFactory> builtInSchedulerTypes() {
-        Set<SchedulerFactory> factories = new HashSet<>();
-        for (String type : new String[] {"cron", "daily", "hourly", "minutes_interval",
-                "monthly", "seconds_interval", "weekly"}) {
-            factories.add(new SchedulerFactory() {
-                @Override
-                public String getType() {
-                    return type;
-                }
-
-                @Override
-                public Scheduler newScheduler(Config config, ZoneId timeZone) {
-                    // Never used for times: only proves the type resolved.
-                    return (Scheduler) Proxy.newProxyInstance(
-                            Scheduler.class.getClassLoader(),
-                            new Class<?>[] {Scheduler.class},
-                            (proxy, method, args) -> null);
-                }
-            });
-        }
-        return factories;
+    private static SchedulerManager schedulers() {
+        ScheduleConfigHelper helper = new ScheduleConfigHelper();
+        return new SchedulerManager(ImmutableSet.<SchedulerFactory>of(
+                new CronSchedulerFactory(helper),
+                new MonthlySchedulerFactory(helper),
+                new WeeklySchedulerFactory(helper),
+                new DailySchedulerFactory(helper),
+                new HourlySchedulerFactory(helper),
+                new MinutesIntervalSchedulerFactory(helper),
+                new SecondsIntervalSchedulerFactory()));
     }
 
     public static void main(String[] args) throws Exception {
@@ -106,19 +95,20 @@ public final class DigdagOracle {
             return fail(result, "load", ex);
         }
         try {
-            List<Throwable> parallelErrors = new ArrayList<>();
-            Config compilable = def.getConfig().deepCopy();
-            adaptParallel(compilable, parallelErrors);
-            new WorkflowCompiler().compile(def.getName(), compilable);
-            if (!parallelErrors.isEmpty()) {
-                return fail(result, "compile", parallelErrors.get(0));
+            Workflow wf = COMPILER.compile(def.getName(), def.getConfig());
+            for (WorkflowTask task : wf.getTasks()) {
+                task.getConfig();
             }
         } catch (Throwable ex) {
             return fail(result, "compile", ex);
         }
         try {
-            // The revision argument is unused by SchedulerManager.
-            SCHEDULERS.tryGetScheduler(null, def);
+            // The revision argument is unused by SchedulerManager; `true` refuses unused keys,
+            // as the push does when it stores the schedule.
+            Optional<Scheduler> scheduler = SCHEDULERS.tryGetScheduler(null, def, true);
+            if (scheduler.isPresent()) {
+                scheduler.get().getFirstScheduleTime(Instant.now());
+            }
         } catch (Throwable ex) {
             return fail(result, "schedule", ex);
         }
@@ -127,44 +117,6 @@ public final class DigdagOracle {
         result.put("timezone", def.getTimeZone().toString());
         result.set("config", def.getConfig().getInternalObjectNode());
         return result;
-    }
-
-    // Mirrors WorkflowCompiler's group detection (0.10.5.1): a task is a group unless it is
-    // disabled or has `_type`/an operator key; subtasks are `+` keys, `_error` is compiled too.
-    // Errors are collected in post-order, like the compiler visits ParallelControl.
-    private static void adaptParallel(Config config, List<Throwable> errors) {
-        ObjectNode node = config.getInternalObjectNode();
-        boolean disabled = node.path("_disable").asText("").equals("true");
-        boolean operator = node.has("_type");
-        java.util.Iterator<String> names = node.fieldNames();
-        while (names.hasNext()) {
-            if (names.next().endsWith(">")) {
-                operator = true;
-            }
-        }
-        if (disabled) {
-            return;
-        }
-        List<String> keys = config.getKeys();
-        if (!operator) {
-            for (String key : keys) {
-                if (key.startsWith("+") && node.get(key).isObject()) {
-                    adaptParallel(config.getNested(key), errors);
-                }
-            }
-            JsonNode parallel = node.get("_parallel");
-            if (parallel != null && !parallel.isBoolean() && !parallel.isTextual()) {
-                try {
-                    node.put("_parallel", ParallelControl.of(config).isParallel());
-                } catch (Throwable ex) {
-                    errors.add(ex);
-                    node.put("_parallel", false);
-                }
-            }
-        }
-        if (node.path("_error").isObject()) {
-            adaptParallel(config.getNested("_error"), errors);
-        }
     }
 
     private static ObjectNode fail(ObjectNode result, String stage, Throwable ex) {

@@ -55,11 +55,17 @@ def test_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tree(tmp_path)
     assert main(["scan", str(root)]) == 1
     out = capsys.readouterr().out
-    header, row = out.splitlines()[:2]
+    # Grouped by project: root (good.dig, dup.dig) and sub/, a project of its own.
+    project, header, row, blank, other = out.splitlines()[:5]
+    assert project == (
+        f"project {root.name} ({root}): 1 workflows, 3 tasks, 1 scheduled, 1 failed to load"
+    )
     assert header.split() == ["FILE", "WORKFLOW", "TASKS", "SCHEDULE", "OPERATORS"]
-    assert row.split()[:3] == [str(root / "good.dig"), "good", "3"]
+    assert row.split()[:3] == ["good.dig", "good", "3"]
     assert "daily>: 07:00:00" in row and row.endswith("td>, sh>")
-    assert "3 files: 1 workflows, 3 tasks, 1 scheduled, 2 failed to load" in out
+    assert (blank, other) == ("", f"project sub ({root / 'sub'}): 0 workflows, 0 tasks, "
+                                  "0 scheduled, 1 failed to load")  # fmt: skip
+    assert "3 files: 1 workflows, 3 tasks, 1 scheduled, 2 failed to load; 2 projects" in out
     assert "operators: td>, sh>" in out
     assert f"\nerrors:\n{root / 'dup.dig'}:3:1: " in out
     assert main(["scan", str(root / "good.dig")]) == 0
@@ -80,6 +86,11 @@ def test_scan_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         }
     ]
     assert data["totals"]["failed"] == 2 and len(data["errors"]) == 2
+    assert data["totals"]["projects"] == 2
+    assert [(p["name"], p["files"], p["failed"]) for p in data["projects"]] == [
+        (root.name, [str(root / "good.dig")], [str(root / "dup.dig")]),
+        ("sub", [], [str(root / "sub" / "bad.dig")]),
+    ]
 
 
 def test_missing_path_and_no_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -184,11 +195,11 @@ def test_check_warns_about_mixed_line_endings_without_failing(
     path.write_bytes(b"+a:\r\n  sh>: a\r\n+b:\n  sh>: b\r\n")
     assert main(["check", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"{path}:3:4: warning: mixed line endings (3 CRLF, 1 LF)")
+    assert out.startswith(f"{path}:3:4: warning: DIG106 mixed line endings (3 CRLF, 1 LF)")
     assert "0 with problems, 1 ok, 1 warning" in err
     assert main(["check", "--format", "json", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert [(r["severity"], r["line"]) for r in report] == [("warning", 3)]
+    assert [(r["severity"], r["line"], r["code"]) for r in report] == [("warning", 3, "DIG106")]
 
 
 def test_check_judges_included_fragments_as_yaml_not_as_workflows(

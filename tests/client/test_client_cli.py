@@ -119,3 +119,80 @@ def test_push_start_status_logs_pull(
     assert _run("start", "no_such_project_x", "ok", *endpoint) == 1
     err = capsys.readouterr().err
     assert "no project named 'no_such_project_x'" in err and err.count("\n") == 1
+
+
+def test_push_of_a_directory_without_workflows_names_the_projects_below(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "team" / "etl").mkdir(parents=True)
+    (tmp_path / "team" / "etl" / "a.dig").write_text("+a:\n  echo>: a\n")
+    endpoint = ["--endpoint", f"http://127.0.0.1:{_free_port()}"]  # never reached
+    assert _run("push", "p", "--project", str(tmp_path), *endpoint) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path}: not a Digdag project (no top-level .dig files); "
+        f"projects below it: {tmp_path / 'team' / 'etl'}\n"
+    )
+    assert _run("push", str(tmp_path / "missing.py"), *endpoint) == 2
+    assert (
+        capsys.readouterr().err == f"error: {tmp_path / 'missing.py'}: no such file or directory\n"
+    )
+    broken = tmp_path / "broken.py"
+    broken.write_text("project = 1 / 0\n")
+    assert _run("push", str(broken), *endpoint) == 1
+    assert capsys.readouterr().err == f"{broken}:1: ZeroDivisionError: division by zero\n"
+
+
+RUN_SH = '#!/bin/sh\necho "script ran with $(cat queries/q.sql)"\n'
+
+
+@pytest.mark.digdag
+def test_push_a_module_with_its_files(
+    digdag_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``push MODULE.py --project NAME``: the project the module builds, with the files of its
+    files_dir (modes kept: the script runs), reaches the server and runs there."""
+    from digrefactor.cli import main
+
+    source = tmp_path / "src" / "etl"
+    (source / "scripts").mkdir(parents=True)
+    (source / "queries").mkdir()
+    (source / "etl.dig").write_text(
+        "_export:\n  !include : config/env.yml\n+run:\n  sh>: ./scripts/run.sh ${env}\n"
+    )
+    (source / "config").mkdir()
+    (source / "config" / "env.yml").write_text("env: prod\n")
+    (source / "queries" / "q.sql").write_text("select 42")
+    (source / "scripts" / "run.sh").write_text(RUN_SH)
+    (source / "scripts" / "run.sh").chmod(0o755)
+    assert main(["convert", str(source), "-o", str(tmp_path / "py"), "-q"]) == 0
+    capsys.readouterr()
+
+    endpoint = ["--endpoint", digdag_server.endpoint]
+    name = f"module_{uuid.uuid4().hex[:8]}"
+    package = tmp_path / "py" / "etl"
+    assert _run("push", str(package), "--project", name, "-r", "v1", *endpoint) == 0
+    out = capsys.readouterr().out
+    assert f"Uploaded project {name}" in out and "  etl" in out
+    assert _run("start", name, "etl", "--wait", *endpoint) == 0
+    attempt_id = capsys.readouterr().out.split("Started attempt ", 1)[1].split()[0]
+    assert _run("logs", attempt_id, *endpoint) == 0
+    assert "script ran with select 42" in capsys.readouterr().out
+
+    assert _run("pull", name, str(tmp_path / "pulled"), *endpoint) == 0
+    pulled = sorted(
+        p.relative_to(tmp_path / "pulled").as_posix()
+        for p in (tmp_path / "pulled").rglob("*")
+        if p.is_file()
+    )
+    assert pulled == ["config/env.yml", "etl.dig", "queries/q.sql", "scripts/run.sh"]
+
+    # A module file (not a package) names its project; its name is the default.
+    module = tmp_path / "by_hand.py"
+    module.write_text(
+        "from pathlib import Path\n"
+        "from digrefactor import EchoTask, Workflow, WorkflowProject\n"
+        f"project = WorkflowProject(name={name + '_2'!r}, workflows=[\n"
+        "    Workflow(name='hello', tasks=[EchoTask(name='hi', command='hand-made')])])\n"
+    )
+    assert _run("push", str(module), *endpoint) == 0
+    assert f"Uploaded project {name}_2" in capsys.readouterr().out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 
 from digrefactor import ShTask, Workflow, WorkflowProject, load_project, load_workflow, to_data
@@ -29,3 +31,28 @@ def test_loaded_project_archive_keeps_untouched_files_byte_identical(tmp_path: P
     assert entries["a.dig"] == (tmp_path / "a.dig").read_bytes()
     assert entries["b.dig"] == b"+t:\n  td_run>: q.sql\n"
     assert entries["q.sql"] == b"select 1\n"
+
+
+def test_model_archive_takes_the_files_dir_with_modes_and_the_includes(tmp_path: Path) -> None:
+    from digrefactor import Include
+
+    files = tmp_path / "files"
+    (files / "scripts").mkdir(parents=True)
+    (files / "scripts" / "run.sh").write_text("#!/bin/sh\necho run\n")
+    (files / "scripts" / "run.sh").chmod(0o755)
+    (files / ".cache").write_text("dot files are never project files\n")
+    env = Include("config/env.yml", data={"env": "prod"})
+    workflow = Workflow(
+        name="main", export={env.key: env}, tasks=[ShTask(name="run", command="scripts/run.sh")]
+    )
+    project = WorkflowProject(name="demo", workflows=[workflow], files_dir=files)
+    archive = build_archive(_model_files(project))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        modes = {m.name: m.mode for m in tar.getmembers()}
+    assert modes == {"config/env.yml": 0o644, "main.dig": 0o644, "scripts/run.sh": 0o755}
+    assert read_archive(archive)["config/env.yml"] == b"env: prod\n"
+
+
+def test_a_lone_workflow_is_a_project_of_one() -> None:
+    workflow = Workflow(name="solo", tasks=[ShTask(name="t", command="true")])
+    assert set(read_archive(build_archive(_model_files(workflow)))) == {"solo.dig"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from convert_support import MANIFEST, corpus_workflows, digdag_equal, identical, run_module
-from support.digdag import CORPUS_DIR, SUMMARY_LINES, DigdagOracle, definition_difference
+from support.digdag import CORPUS_DIR, SUMMARY_LINES, DigdagOracle, export_differences
 
 from digrefactor import DigError, Workflow, load_workflow, to_data
 from digrefactor.convert import ConversionReport, convert, write_dig_files
@@ -125,21 +125,7 @@ def test_digdag_sees_the_same_workflows(
         built = run_module(item.report.source, str(item.module))["workflow"]
         written = write_dig_files(built, tmp_path / f"p{i:03d}")
         exported[item.path] = written[0]
-    verdicts = digdag_oracle.judge([*exported, *exported.values()])
-    differences: list[str] = []
-    compared = 0
-    for original, copy in exported.items():
-        theirs = verdicts[original.absolute()]
-        ours = verdicts[copy.absolute()]
-        if not theirs.ok:
-            continue  # Digdag rejects the original (known disagreements): nothing to compare
-        compared += 1
-        if not ours.ok:
-            differences.append(f"{original}: Digdag rejects the export: {ours.error}")
-            continue
-        diff = definition_difference(theirs.definition, ours.definition)
-        if diff is not None:
-            differences.append(f"{original}: {diff}")
+    compared, differences = export_differences(digdag_oracle, exported.items())
     SUMMARY_LINES.append(
         f"convert: Digdag compiled {compared} re-exported corpus workflows, "
         f"{compared - len(differences)} with the original's config"

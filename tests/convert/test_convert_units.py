@@ -264,7 +264,9 @@ def test_cli_missing_paths_are_usage_errors(
     assert _cli("export", str(tmp_path / "nope.py"), "-o", str(tmp_path / "dig")) == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope.py'}: no such file or directory\n"
     assert _cli("export", str(tmp_path), "-o", str(tmp_path / "dig")) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path}: not a regular file\n"
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path}: a directory without __init__.py is not a Python package\n"
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import digrefactor.convert._write as write_module
+import digrefactor.write._project as files_module
 from digrefactor._errors import DigWriteError
 from digrefactor.convert import write_dig_files
 from digrefactor.models import Workflow
@@ -82,7 +83,7 @@ def test_text_that_does_not_read_back_is_refused_and_nothing_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wf = _workflow(tmp_path, "+a:\n  sh>: echo a\n")
-    monkeypatch.setattr(write_module, "export_workflow", lambda _wf: "+a:\n  sh>: echo b\n")
+    monkeypatch.setattr(files_module, "export_workflow", lambda _wf: "+a:\n  sh>: echo b\n")
     out = tmp_path / "out"
     with pytest.raises(DigWriteError, match="does not mean what"):
         write_dig_files(wf, out)
@@ -95,7 +96,7 @@ def test_text_that_digdag_would_reject_is_refused(
     wf = _workflow(tmp_path, "+a:\n  sh>: echo a\n")
     # Valid YAML, but Digdag refuses a task with two operators.
     bad = "+a:\n  sh>: echo a\n  echo>: b\n"
-    monkeypatch.setattr(write_module, "export_workflow", lambda _wf: bad)
+    monkeypatch.setattr(files_module, "export_workflow", lambda _wf: bad)
     out = tmp_path / "out"
     with pytest.raises(DigWriteError, match="would not load") as info:
         write_dig_files(wf, out)
@@ -107,7 +108,7 @@ def test_a_broken_include_is_caught_through_the_workflow_and_located_in_out_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wf = _with_include(tmp_path)
-    monkeypatch.setattr(write_module, "render_block", lambda *_args: ["+inc: [unclosed"])
+    monkeypatch.setattr(files_module, "render_block", lambda *_args: ["+inc: [unclosed"])
     out = tmp_path / "out"
     with pytest.raises(DigWriteError) as info:
         write_dig_files(wf, out)

@@ -78,7 +78,7 @@ def test_the_fast_reader_takes_the_everyday_file() -> None:
     for path in files:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         try:
-            _fast_tree(text, _FileIncludes(), str(path))
+            _fast_tree(text, _FileIncludes(str(path)), str(path))
         except _Unusual:
             continue
         fast += 1

@@ -31,14 +31,14 @@ def _fresh_cache() -> Iterator[None]:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Paths of the included files actually read from disk."""
     seen: list[str] = []
-    real = resolve_module.read_raw_text
+    real = resolve_module.decode_source
 
-    def counting(text: str, path: str | None = None, includes: object = None) -> object:
-        if includes is not None and path is not None and path.endswith(".yml"):
-            seen.append(os.path.basename(path))
-        return real(text, path, includes)  # type: ignore[arg-type]
+    def counting(data: bytes, path: object = None) -> str:
+        if str(path).endswith(".yml"):
+            seen.append(os.path.basename(str(path)))
+        return real(data, path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(resolve_module, "read_raw_text", counting)
+    monkeypatch.setattr(resolve_module, "decode_source", counting)
     return seen
 
 

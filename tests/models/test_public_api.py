@@ -23,8 +23,10 @@ PUBLIC_DUNDERS = {"__version__"}
 INTERNAL: dict[str, dict[str, str]] = {
     "parse": {
         "SourceLink": "what a loaded workflow remembers of its file; read by the writer",
+        "file_digest": "content digest behind the lost-update check of every write",
         "find_node": "source-node lookup used by error locations and the writer",
         "normalize_definition": "the step behind digdag_definition()",
+        "projects_below_message": "the wording of 'not a project' errors, shared by commands",
     },
     "export": {
         "render_block": "emitter building block, used by the converter",
@@ -32,7 +34,10 @@ INTERNAL: dict[str, dict[str, str]] = {
         "render_scalar": "emitter building block, used by the writer",
     },
     "write": {
-        "AtomicWrites": "many atomic writes, one round of syncs: the codemod runner's writes",
+        "check_unchanged": "the lost-update check inside atomic_write(), for the runner's renames",
+        "encode_text": "UTF-8 with a located error for lone surrogates; used before every write",
+        "read_regular": "reads a write target without ever opening a FIFO or device",
+        "included_files": "the include files a project writes; the converter's building block",
         "rewrite_text": "the text-level step behind write_workflow()",
         "verify_text": "the re-read check behind write_workflow()",
         "verify_workflow_file": "the write-time check behind save_workflow() and codemods",
@@ -118,7 +123,8 @@ TOP_LEVEL_SUBSETS = {
         "run_files",
         "select_tasks",
     },
-    "convert": {"to_python", "write_dig_files"},
+    "convert": {"check_dig_files", "load_python", "to_python", "write_dig_files"},
+    "files": {"ProjectFile"},
     "client": {"DigdagClient"},
 }
 

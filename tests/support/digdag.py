@@ -1,13 +1,16 @@
-"""Real Digdag in the test loop: a compile oracle and (when its jars exist) a server.
+"""Real Digdag 0.10.5.1 in the test loop: a compile oracle and a server.
 
-Digdag is fetched by ``scripts/digdag --fetch-only`` (Maven, cached in ``.cache/digdag``).
+``scripts/digdag --build`` compiles Digdag from its released source in
+``../shared/vendor/digdag-0.10.5.1`` (cached in ``.cache/digdag``); ``DIGDAG_CLASSPATH`` points at
+a Digdag of the user's own instead.
 
 * :class:`DigdagOracle` runs ``scripts/digdag-oracle/DigdagOracle.java`` in one JVM and returns,
   per ``.dig`` file, Digdag's normalised workflow definition (name, timezone, config) or its
   error message.
-* :class:`DigdagServer` starts ``digdag server --memory`` on a free port. The registry reachable
-  here does not serve the Digdag server jars, so it needs ``DIGDAG_CLASSPATH`` (a Digdag 0.10.x
-  jar); :func:`digdag_cli_available` tells whether it can start.
+* :class:`DigdagServer` starts ``digdag server --memory`` on a free port.
+
+Tests that need Digdag skip only when it cannot be had at all (:class:`DigdagUnavailable`: no
+``../shared`` and no ``DIGDAG_CLASSPATH``); a failing build is an error, never a skip.
 """
 
 from __future__ import annotations
@@ -39,21 +42,28 @@ SUMMARY_LINES: list[str] = []
 JSON = Any
 
 
+class DigdagUnavailable(Exception):
+    """Digdag cannot be had on this machine: the only reason a ``digdag`` test may skip."""
+
+
+# scripts/digdag's exit status when there is neither source nor DIGDAG_CLASSPATH.
+UNAVAILABLE_STATUS = 3
+
+
 @functools.cache
 def fetch_digdag() -> None:
-    """Resolve the Digdag jars and compile the oracle (cached on disk by the script)."""
+    """Build Digdag and the oracle (cached on disk by the script; the first build takes ~1 min).
+
+    Raises :class:`DigdagUnavailable` when there is nothing to build from, RuntimeError when
+    the build fails.
+    """
     proc = subprocess.run(
         [str(DIGDAG_SCRIPT), "--fetch-only"], capture_output=True, text=True, check=False
     )
+    if proc.returncode == UNAVAILABLE_STATUS:
+        raise DigdagUnavailable(proc.stderr.strip())
     if proc.returncode != 0:
         raise RuntimeError(f"scripts/digdag --fetch-only failed:\n{proc.stderr}{proc.stdout}")
-
-
-def digdag_cli_available() -> bool:
-    """True when ``scripts/digdag`` can run Digdag's CLI (and so its server)."""
-    fetch_digdag()
-    proc = subprocess.run([str(DIGDAG_SCRIPT), "--has-cli"], capture_output=True, check=False)
-    return proc.returncode == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,11 +290,14 @@ class DigdagServer:
 
     workdir: Path
     endpoint: str = ""
+    admin_endpoint: str = ""  # the admin API (--admin-port), e.g. /api/admin/attempts/1/userinfo
     start_seconds: float = 0.0
     # Base64 of 16 bytes: enables project secrets.
     encryption_key: str = field(
         default_factory=lambda: base64.b64encode(secrets.token_bytes(16)).decode()
     )
+    # More system config (-X key=value), e.g. server.authenticator.basic.username.
+    config: Mapping[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -312,6 +325,8 @@ class DigdagServer:
                     "127.0.0.1",
                     "--port",
                     "0",
+                    "--admin-port",
+                    "0",
                     "-c",
                     "/dev/null",
                     "-O",
@@ -320,6 +335,11 @@ class DigdagServer:
                     f"server.runtime-info.path={info}",
                     "-X",
                     f"digdag.secret-encryption-key={self.encryption_key}",
+                    *(
+                        arg
+                        for key, value in self.config.items()
+                        for arg in ("-X", f"{key}={value}")
+                    ),
                 ],
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
@@ -331,11 +351,14 @@ class DigdagServer:
         deadline = began + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"Digdag server exited early:\n{self._tail()}")
+                raise RuntimeError(f"Digdag server exited early:\n{self.log_tail()}")
             if not self.endpoint and info.exists():
                 try:
-                    addresses = json.loads(info.read_text())["local_addresses"]
-                    self.endpoint = f"http://127.0.0.1:{addresses[0]['port']}"
+                    runtime = json.loads(info.read_text())
+                    api = runtime["local_addresses"][0]["port"]
+                    admin = runtime["local_admin_addresses"][0]["port"]
+                    self.endpoint = f"http://127.0.0.1:{api}"
+                    self.admin_endpoint = f"http://127.0.0.1:{admin}"
                 except (ValueError, KeyError, IndexError):
                     pass  # file still being written
             if self.endpoint:
@@ -347,9 +370,9 @@ class DigdagServer:
                     pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"Digdag server not ready after {timeout}s:\n{self._tail()}")
+        raise RuntimeError(f"Digdag server not ready after {timeout}s:\n{self.log_tail()}")
 
-    def _tail(self) -> str:
+    def log_tail(self) -> str:
         try:
             return self.server_log.read_text(errors="replace")[-4000:]
         except OSError:
@@ -381,3 +404,26 @@ def java_version() -> str:
     java = os.environ.get("DIGDAG_JAVA") or shutil.which("java") or "java"
     proc = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
     return (proc.stderr or proc.stdout).splitlines()[0] if (proc.stderr or proc.stdout) else "?"
+
+
+def export_differences(
+    oracle: DigdagOracle, pairs: Iterable[tuple[Path, Path]]
+) -> tuple[int, list[str]]:
+    """Judge ``(original, exported)`` `.dig` file pairs: how many originals Digdag accepts
+    (only those are compared) and every pair whose export Digdag reads differently."""
+    todo = list(pairs)
+    verdicts = oracle.judge([p for pair in todo for p in pair])
+    differences: list[str] = []
+    compared = 0
+    for original, copy in todo:
+        theirs, ours = verdicts[original.absolute()], verdicts[copy.absolute()]
+        if not theirs.ok:
+            continue  # Digdag rejects the original: nothing to compare
+        compared += 1
+        if not ours.ok:
+            differences.append(f"{original}: Digdag rejects the export: {ours.error}")
+            continue
+        diff = definition_difference(theirs.definition, ours.definition)
+        if diff is not None:
+            differences.append(f"{original}: {diff}")
+    return compared, differences

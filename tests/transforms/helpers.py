@@ -34,7 +34,7 @@ from digrefactor.transforms import (
     apply_pass,
 )
 
-__all__ = ["Case", "assert_codemod", "build_pass", "read_case", "run_text"]
+__all__ = ["Case", "assert_codemod", "build_pass", "prepare_case", "read_case", "run_text"]
 
 #: Where a fixture's workflow pretends to live (never written: apply_pass writes nothing).
 FAKE_ROOT = Path("/nonexistent/project")
@@ -93,7 +93,9 @@ class Case:
     """``tests/transforms/data/<pass>/<case>.dig``: header, input, ``# output``, output.
 
     Header lines (before the input): ``# options: <command-line options>``,
-    ``# expect: skipped: <reason substring>``, ``# warning: <substring>``.
+    ``# expect: skipped: <reason substring>``, ``# warning: <substring>``,
+    ``# project: <paths>`` (other files the run covers, relative to the project root: the pass's
+    ``prepare`` sees them beside this one).
     Without an ``# output`` line the file must come out unchanged.
     """
 
@@ -104,6 +106,7 @@ class Case:
     after: str | None
     skipped: str | None
     warnings: list[str]
+    project: list[str]
 
 
 def read_case(path: Path) -> Case:
@@ -112,11 +115,15 @@ def read_case(path: Path) -> Case:
     options: list[str] = []
     skipped = None
     warnings: list[str] = []
+    project: list[str] = []
     i = 0
-    while i < len(lines) and lines[i].startswith(("# options:", "# expect:", "# warning:")):
+    headers = ("# options:", "# expect:", "# warning:", "# project:")
+    while i < len(lines) and lines[i].startswith(headers):
         line = lines[i].rstrip("\n")
         if line.startswith("# options:"):
             options += shlex.split(line[len("# options:") :])
+        elif line.startswith("# project:"):
+            project += shlex.split(line[len("# project:") :])
         elif line.startswith("# expect:"):
             what = line[len("# expect:") :].strip()
             assert what.startswith("skipped:"), f"{path}: unknown expectation {what!r}"
@@ -134,6 +141,7 @@ def read_case(path: Path) -> Case:
         after if sep else None,
         skipped,
         warnings,
+        project,
     )
 
 
@@ -142,3 +150,9 @@ def build_pass(pass_name: str, options: list[str]) -> CodemodPass:
     cls = PASSES[pass_name]
     args = parse_pass_args(pass_name, cls, [*options, "PATH"])
     return cls.from_args(args)
+
+
+def prepare_case(pass_: CodemodPass, case: Case) -> None:
+    """Run ``prepare`` as a run over this file and the case's ``# project:`` files would."""
+    files = [FAKE_ROOT / f"{case.name}.dig", *(FAKE_ROOT / p for p in case.project)]
+    pass_.prepare([(f, FAKE_ROOT) for f in files])

@@ -10,7 +10,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from helpers import assert_codemod, build_pass, read_case, run_text
+from helpers import assert_codemod, build_pass, prepare_case, read_case, run_text
 
 from digrefactor.transforms import PASSES, Changed, ShiftSchedule, Skipped
 
@@ -30,7 +30,10 @@ def test_every_pass_has_cases() -> None:
 def test_case(path: Path) -> None:
     case = read_case(path)
     # Workers receive passes by pickle: run the case with a clone that went through it.
-    pass_ = pickle.loads(pickle.dumps(build_pass(case.pass_name, case.options)))
+    pass_ = build_pass(case.pass_name, case.options)
+    if case.project:
+        prepare_case(pass_, case)
+    pass_ = pickle.loads(pickle.dumps(pass_))
     if case.skipped is not None:
         result, text = run_text(pass_, case.before, case.name)
         assert isinstance(result, Skipped), result

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digrefactor.transforms._files import NotARegularFileError, discover_files
+from digrefactor.files import NotARegularFileError, discover_files
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
 
@@ -56,7 +56,7 @@ def test_files_come_in_path_order(tmp_path: Path) -> None:
 
 
 def test_file_list_keeps_strings_and_gives_paths(tmp_path: Path) -> None:
-    from digrefactor.transforms._files import FileList
+    from digrefactor.files import FileList
 
     pairs = [(tmp_path / "a.dig", tmp_path), (tmp_path / "b" / "c.dig", tmp_path)]
     files = FileList(iter(pairs))
