@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
+import functools
 import io
 import json
 import os
@@ -181,22 +182,17 @@ def clear_include_cache() -> None:
         clear()
 
 
-def ruamel_rename(node: Any) -> bool:
-    """Rename every ``td>`` key to ``td_run>`` in place (keeping its position)."""
-    from ruamel.yaml.comments import CommentedMap
+@functools.cache
+def _script_rename() -> Callable[[Any], bool]:
+    namespace: dict[str, Any] = {"__name__": "ruamel_script"}
+    exec(RUAMEL_SCRIPT, namespace)  # the script's definitions, not its main block
+    rename: Callable[[Any], bool] = namespace["rename"]
+    return rename
 
-    changed = False
-    if isinstance(node, CommentedMap):
-        for i, k in enumerate(list(node.keys())):
-            if k == "td>":
-                node.insert(i, "td_run>", node.pop("td>"))
-                changed = True
-        for v in list(node.values()):
-            changed = ruamel_rename(v) or changed
-    elif isinstance(node, list):
-        for v in node:
-            changed = ruamel_rename(v) or changed
-    return changed
+
+def ruamel_rename(node: Any) -> bool:
+    """Rename every ``td>`` key to ``td_run>`` in place: the ruamel.yaml script's own edit."""
+    return _script_rename()(node)
 
 
 # ---------------------------------------------------------------------------- 1. start-up
