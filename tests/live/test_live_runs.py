@@ -108,7 +108,7 @@ def client(digdag_server: Any) -> Iterator[DigdagClient]:
 # try (`_retry`) are its own output, not the tasks': whether they are logged varies.
 _LOG_HEADER = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _STACK_TRACE = re.compile(
-    r"^(at [\w.$<>]+\(.*\)|Caused by: .*|\.\.\. \d+ (common frames )?(omitted|more)|"
+    r"^(at [\w.$<>/]+\(.*\)|Caused by: .*|\.\.\. \d+ (common frames )?(omitted|more)|"
     r"([a-z][\w$]*\.)+[A-Z][\w$]*(Exception|Error)(: .*)?)$"
 )
 
