@@ -27,6 +27,10 @@ Method (printed with the results):
 Usage: scripts/bench [--quick] [--rounds N] [--sizes 1200,4800,12000] [--only SECTION...]
        scripts/bench --make-tree DIR [--files N]      # a tree of N .dig files to try things on
        scripts/bench --source DIR ...                 # measure another checkout's package
+
+On the project's 2-core machines the full run (7 rounds in-process, 5 rounds of codemods at
+1.2k/4.8k/12k files, conversion) takes about 13 minutes, --quick (3 rounds, 1.2k/4.8k files, no
+conversion) about 3.
 """
 
 from __future__ import annotations

@@ -158,8 +158,9 @@ def atomic_write(
     exists by the time of the rename, that is a :class:`DigConflictError` too.
     """
     # Write through a symlink to the file it names (as an editor does): replacing the link
-    # itself would silently split the project from the file it shares.
-    target = Path(os.path.realpath(path))
+    # itself would silently split the project from the file it shares. Only a link needs
+    # resolving (realpath costs a system call per path component, on every file written).
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     data = encode_text(text, path) if isinstance(text, str) else text
     existing_mode = _target_mode(target, path)
     try:
