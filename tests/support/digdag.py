@@ -16,6 +16,7 @@ Tests that need Digdag skip only when it cannot be had at all (:class:`DigdagUna
 from __future__ import annotations
 
 import base64
+import ctypes
 import functools
 import json
 import os
@@ -347,6 +348,8 @@ class DigdagServer:
                 stderr=subprocess.STDOUT,
                 # Own process group: stop() kills the JVM and anything its tasks started.
                 start_new_session=True,
+                # A test run killed outright (no `finally`) must not leave the JVM behind.
+                preexec_fn=_die_with_parent,
             )
         deadline = began + timeout
         while time.monotonic() < deadline:
@@ -397,6 +400,15 @@ class DigdagServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the process that started it dies (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: stop() still ends it on a normal exit
 
 
 def java_version() -> str:
