@@ -11,7 +11,10 @@ turns a raw tree into the plain data tree.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -64,6 +67,9 @@ class Include:
         return hash(("!include", self.path))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def raw_equal(a: Any, b: Any) -> bool:
     """Type-exact equality of two raw trees (``1 != 1.0 != True``; includes by path)."""
     if type(a) is not type(b):
@@ -71,18 +77,50 @@ def raw_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         if len(a) != len(b):
             return False
-        bi = iter(b.items())
-        for (ka, va), (kb, vb) in zip(a.items(), bi, strict=True):
-            if is_include_entry(ka, va) and is_include_entry(kb, vb):
-                if not raw_equal(va, vb):
+        for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True):
+            # Two includes match by path, whatever their raw-tree keys.
+            if ka != kb and not (is_include_entry(ka, va) and is_include_entry(kb, vb)):
+                return False
+            if type(va) in _SCALARS:  # inlined for speed: the common leaf
+                if type(va) is not type(vb) or va != vb:
                     return False
-                continue
-            if ka != kb or not raw_equal(va, vb):
+            elif not raw_equal(va, vb):
                 return False
         return True
     if isinstance(a, list):
         return len(a) == len(b) and all(raw_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+# Stands for an Include in a fingerprint; random per process, so no value in a file can pose
+# as one.
+_INCLUDE_MARK = f"\x00include:{secrets.token_hex(8)}"
+
+
+def _include_json(value: object) -> object:
+    if isinstance(value, Include):
+        return [_INCLUDE_MARK, value.path]
+    raise TypeError(f"not raw data: {type(value).__name__}")
+
+
+def tree_fingerprint(tree: Any) -> bytes | None:
+    """A 128-bit digest of what a raw tree means to Digdag (its JSON, in key order; includes by
+    key and path), or ``None`` for a tree holding something that is not raw data.
+
+    Equal fingerprints mean trees Digdag reads alike, so a text that reads as one reads as the
+    other: this lets an unedited model give back its file's text without re-reading it.
+    """
+    try:
+        text = _FINGERPRINT_JSON.encode(tree)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+# One encoder for every fingerprint (json.dumps would build one per call).
+_FINGERPRINT_JSON = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, default=_include_json
+)
 
 
 def digdag_equal(a: Any, b: Any) -> bool:

@@ -82,22 +82,33 @@ def recursion_room() -> Iterator[None]:
     stack, so raising the limit for the call is safe; it is restored afterwards. Nested uses
     cost nothing.
     """
-    if getattr(_local, "active", False):
-        yield
-        return
-    old = sys.getrecursionlimit()
-    need = _depth() + _ROOM
-    raised = need > old
-    if raised:
-        sys.setrecursionlimit(need)
-    _local.active = True
+    state = _enter()
     try:
         yield
     finally:
-        _local.active = False
-        # Another thread may have raised it meanwhile: only undo what is still ours.
-        if raised and sys.getrecursionlimit() == need:
-            sys.setrecursionlimit(old)
+        _leave(state)
+
+
+def _enter() -> tuple[int, int] | None:
+    """Raise the limit unless an outer call did: (old limit, new limit), or None (nested)."""
+    if getattr(_local, "active", False):
+        return None
+    old = sys.getrecursionlimit()
+    need = _depth() + _ROOM
+    if need > old:
+        sys.setrecursionlimit(need)
+    _local.active = True
+    return old, need
+
+
+def _leave(state: tuple[int, int] | None) -> None:
+    if state is None:
+        return
+    _local.active = False
+    old, need = state
+    # Another thread may have raised it meanwhile: only undo what is still ours.
+    if need > old and sys.getrecursionlimit() == need:
+        sys.setrecursionlimit(old)
 
 
 P = ParamSpec("P")
@@ -109,7 +120,14 @@ def with_recursion_room(func: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with recursion_room():
+        # Inline rather than through the context manager: these wrap every load and write,
+        # and the nested calls (most of them) only check a flag.
+        if getattr(_local, "active", False):
             return func(*args, **kwargs)
+        state = _enter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _leave(state)
 
     return wrapper

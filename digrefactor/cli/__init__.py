@@ -19,10 +19,17 @@ __all__ = ["main"]
 
 #: Commands other modules define with ``register(subparsers)``; a module is imported only when
 #: one of its commands runs, so a broken optional dependency (``requests``, ``libcst``) never
-#: breaks the other commands. Help lines are repeated here for ``digrefactor --help``.
+#: breaks the other commands, and ``digrefactor --version`` / ``--help`` load no models.
+#: Help lines are repeated here for ``digrefactor --help`` (a test keeps them equal).
 LAZY_COMMANDS: dict[str, dict[str, str]] = {
+    "digrefactor.cli._check": {
+        "check": "parse every .dig file and report problems as path:line:col: message",
+    },
+    "digrefactor.cli._scan": {
+        "scan": "summarise .dig files: workflows, tasks, schedules, operators; list load errors",
+    },
     "digrefactor.cli._client_commands": {
-        "push": "upload a project directory as a new revision",
+        "push": "upload a project (a directory, or a Python module defining it) as a new revision",
         "pull": "download a project and extract it",
         "start": "start a workflow",
         "status": "show an attempt and its tasks",
@@ -30,7 +37,7 @@ LAZY_COMMANDS: dict[str, dict[str, str]] = {
     },
     "digrefactor.cli._convert_commands": {
         "convert": "convert .dig workflows or project directories to Python",
-        "export": "run a Python module and write the .dig files it defines",
+        "export": "run a Python module and write the .dig files it defines (or check them)",
     },
     "digrefactor.cli._editor_commands": {
         "schema": "write the JSON Schema of .dig files (for editors)",
@@ -50,9 +57,6 @@ def _version() -> str:
 
 
 def _build_parser(command: str | None) -> argparse.ArgumentParser:
-    from digrefactor.cli._check import add_check_parser
-    from digrefactor.cli._scan import add_scan_parser
-
     parser = argparse.ArgumentParser(
         prog="digrefactor",
         description="Refactor, check and deploy Digdag (.dig) workflows.",
@@ -64,8 +68,6 @@ def _build_parser(command: str | None) -> argparse.ArgumentParser:
         help="bulk edits across .dig files (run 'digrefactor codemod --help')",
         add_help=False,
     )
-    add_check_parser(sub)
-    add_scan_parser(sub)
     for module, commands in LAZY_COMMANDS.items():
         if command in commands:
             register = importlib.import_module(module).register

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,7 @@ from digrefactor.parse import load_workflow
 if TYPE_CHECKING:  # the lint rules are imported when `check` runs, not for `--help`
     from digrefactor.lint import LintOptions, LintResult
 
-__all__ = ["FragmentFilter", "add_check_parser", "lint_options", "load_all"]
+__all__ = ["FragmentFilter", "lint_options", "load_all", "register"]
 
 
 @dataclass
@@ -63,7 +63,7 @@ def _included_paths(value: Any, out: set[str]) -> None:
             _included_paths(v, out)
 
 
-def load_all(files: list[tuple[Path, Path]]) -> Iterator[Loaded]:
+def load_all(files: Iterable[tuple[Path, Path]]) -> Iterator[Loaded]:
     """Load each file on its own (its directory as the project); never raises for bad input."""
     for path, _ in files:
         includes: set[str] = set()
@@ -116,7 +116,7 @@ class FragmentFilter:
         return errors, fragments
 
 
-def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "check",
         help="parse every .dig file and report problems as path:line:col: message",

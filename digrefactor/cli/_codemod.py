@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digrefactor.cli._common import (
     EXIT_FOUND,
@@ -30,24 +30,45 @@ from digrefactor.cli._common import (
     timeout_value,
 )
 from digrefactor.cli._progress import Reporter
-from digrefactor.transforms import (
-    DEFAULT_TIMEOUT,
-    PASSES,
-    Changed,
-    CodemodPass,
-    Pass,
-    PassRef,
-    PassUsageError,
-    load_pass,
-    parse_value,
-    run_files,
-)
 
-__all__ = ["codemod_help", "codemod_main"]
+if TYPE_CHECKING:
+    from digrefactor.transforms import CodemodPass
+
+__all__ = ["PASS_HELP", "codemod_help", "codemod_main"]
+
+#: The built-in passes' one-line help, for ``codemod --help`` without loading the passes (and
+#: with them the models): the overview stays instant. A test keeps it equal to ``PASSES``.
+PASS_HELP: dict[str, str] = {
+    "rename-operator": "rename an operator (td> → td_run>), optionally renaming its parameters",
+    "set-param": "set a parameter (dotted keys for nested mappings) on selected operator tasks",
+    "rename-param": "rename a parameter of selected operator tasks (keeps its place)",
+    "remove-param": "remove a parameter from selected operator tasks",
+    "set-schedule": (
+        "set the schedule (--daily/--hourly/--weekly/--monthly/--cron/--minutes-interval)"
+    ),
+    "shift-schedule": "shift the schedule's time (--by +1h, -30m, +1d), wrapping across days",
+    "convert-schedule": "convert the schedule to another type (--to cron)",
+    "set-schedule-option": (
+        "set or remove skip_delayed_by, skip_on_overtime, start, end on schedules"
+    ),
+    "set-timezone": "set the workflow's timezone",
+    "set-export": "set a key of _export (workflow level, or on selected tasks)",
+    "remove-export": "remove a key of _export (workflow level, or on selected tasks)",
+    "set-retry": "set _retry (workflow level, or on selected tasks)",
+    "set-error-handler": "add or replace _error (workflow level, or on selected tasks)",
+    "set-parallel": "set _parallel: true, false or a limit N (workflow level, or selected tasks)",
+    "rename-task": "rename a task (full +wf+g+t or short name) and update _after references",
+    "rename-workflow": (
+        "rename OLD.dig to NEW.dig and update call> / require> references across the project"
+    ),
+    "replace-in-command": (
+        "regex-replace inside the command (sh>, td>, ...; {data: ...}) and query: of tasks"
+    ),
+}
 
 
 def codemod_help() -> str:
-    width = max(len(n) for n in PASSES)
+    width = max(len(n) for n in PASS_HELP)
     lines = [
         "usage: digrefactor codemod NAME [options] PATH...",
         "       digrefactor codemod --pass module:callable [options] PATH...",
@@ -56,7 +77,7 @@ def codemod_help() -> str:
         "",
         "codemods:",
     ]
-    lines += [f"  {name:<{width}}  {cls.help}" for name, cls in PASSES.items()]
+    lines += [f"  {name:<{width}}  {help_text}" for name, help_text in PASS_HELP.items()]
     lines += ["", "Run 'digrefactor codemod NAME --help' for a codemod's options."]
     return "\n".join(lines)
 
@@ -79,6 +100,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="worker processes (default: every core, or jobs in [tool.digrefactor])",
     )
+    from digrefactor.transforms import DEFAULT_TIMEOUT
+
     mode.add_argument(
         "--timeout",
         type=seconds_value,
@@ -146,7 +169,7 @@ def _name_first(argv: list[str]) -> list[str]:
     if any(a == "--pass" or a.startswith("--pass=") for a in argv):
         return argv
     for i, arg in enumerate(argv):
-        if arg in PASSES:
+        if arg in PASS_HELP:
             return [arg, *argv[:i], *argv[i + 1 :]]
     return argv
 
@@ -160,6 +183,8 @@ def parse_pass_args(
 
 
 def _options(items: Sequence[str]) -> dict[str, Any]:
+    from digrefactor.transforms import PassUsageError, parse_value
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -177,6 +202,18 @@ def codemod_main(argv: Sequence[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(codemod_help(), file=sys.stdout if argv else sys.stderr)
         return EXIT_OK if argv else EXIT_USAGE
+    from digrefactor.transforms import (
+        DEFAULT_TIMEOUT,
+        PASSES,
+        Changed,
+        CodemodPass,
+        Pass,
+        PassRef,
+        PassUsageError,
+        load_pass,
+        run_files,
+    )
+
     name = argv[0]
     cls: type[CodemodPass] | None
     if name in PASSES:
@@ -222,7 +259,9 @@ def codemod_main(argv: Sequence[str]) -> int:
         # Worker processes always: a pass that exits, crashes or hangs costs one file.
         isolate=True,
         timeout=timeout_value(args, config, DEFAULT_TIMEOUT),
+        diff=args.diff,
     )
+    del files  # the runner keeps a compact copy of the list
     try:
         for result in results:
             if args.diff and isinstance(result, Changed):

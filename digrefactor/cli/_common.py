@@ -10,7 +10,7 @@ from pathlib import Path
 
 from digrefactor import config
 from digrefactor.config import Config
-from digrefactor.files import FileFilter, NotARegularFileError, discover_files
+from digrefactor.files import FileFilter, FileList, NotARegularFileError, discover_files
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -68,9 +68,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def resolve_files(
-    raw_paths: Sequence[str], args: argparse.Namespace, config: Config
-) -> list[tuple[Path, Path]]:
+def resolve_files(raw_paths: Sequence[str], args: argparse.Namespace, config: Config) -> FileList:
     """The ``(file, root)`` pairs to process; a missing path is a usage error."""
     paths = [Path(p) for p in raw_paths]
     for p in paths:
@@ -82,7 +80,7 @@ def resolve_files(
         include=include, exclude=exclude, gitignore=config.gitignore and not args.no_gitignore
     )
     try:
-        return list(discover_files(paths, ff))
+        return FileList(discover_files(paths, ff))
     except NotARegularFileError as exc:
         raise UsageError(str(exc)) from None
 

@@ -33,7 +33,7 @@ from digrefactor.cli._progress import ProgressBar
 from digrefactor.models import OperatorTask, Workflow, walk_tasks
 from digrefactor.parse import ProjectDir, discover_projects
 
-__all__ = ["add_scan_parser", "summarize"]
+__all__ = ["register", "summarize"]
 
 
 @dataclass
@@ -67,7 +67,7 @@ def summarize(path: Path, wf: Workflow) -> FileSummary:
     return FileSummary(str(path), wf.name, tasks, schedule, ops)
 
 
-def add_scan_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "scan",
         help="summarise .dig files: workflows, tasks, schedules, operators; list load errors",

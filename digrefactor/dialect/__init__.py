@@ -2,11 +2,14 @@
 
 from digrefactor.dialect._expand import expand_includes
 from digrefactor.dialect._resolve import (
+    clear_include_cache,
     include_snapshot,
     key_text,
     load_raw_file,
     load_raw_text,
     read_problem,
+    read_raw_file,
+    read_raw_text,
     resolve_document,
 )
 from digrefactor.dialect._scalars import resolve_plain
@@ -27,12 +30,15 @@ __all__ = [
     "TASK_NAME_CHARACTERS",
     "TOP_LEVEL_KEYS",
     "check_workflow_name",
+    "clear_include_cache",
     "expand_includes",
     "include_snapshot",
     "key_text",
     "load_raw_file",
     "load_raw_text",
     "read_problem",
+    "read_raw_file",
+    "read_raw_text",
     "resolve_document",
     "resolve_plain",
     "validate_workflow",

@@ -5,6 +5,7 @@ Mirrors digdag-core ``YamlConfigLoader.ParameterizeContext``.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from digrefactor._datatree import DataTree, is_include_entry
@@ -25,9 +26,14 @@ def _deep_merge(base: DataTree, extra: DataTree) -> DataTree:
 
 
 @with_recursion_room
-def expand_includes(value: Any) -> Any:
-    """Return *value* with every include expanded (a new tree; the input is not modified)."""
-    return _expand(value)
+def expand_includes(value: Any, *, share: bool = False) -> Any:
+    """Return *value* with every include expanded (a new tree; the input is not modified).
+
+    ``share=True`` gives a view for reading instead: parts without includes are the input's
+    (and the included trees') own objects, so only what the includes change is built. Such a
+    view must not be modified.
+    """
+    return _view(value) if share else _expand(value)
 
 
 def _expand(value: Any) -> Any:
@@ -51,4 +57,33 @@ def _expand(value: Any) -> Any:
         return out
     if isinstance(value, list):
         return [_expand(v) for v in value]
+    return value
+
+
+def _view(value: Any) -> Any:
+    """expand_includes(value, share=True): new containers only on the way to an include."""
+    if isinstance(value, dict):
+        out: DataTree | None = None
+        for i, (k, v) in enumerate(value.items()):
+            if is_include_entry(k, v):
+                if v.data is None:
+                    raise ValueError(f"include {v.path!r} has not been loaded")
+                if out is None:
+                    out = dict(itertools.islice(value.items(), i))
+                for ik, iv in _view(v.data).items():
+                    old = out.get(ik)
+                    if isinstance(old, dict) and isinstance(iv, dict):
+                        out[ik] = _deep_merge(old, iv)
+                    else:
+                        out[ik] = iv
+                continue
+            seen = _view(v)
+            if seen is not v and out is None:
+                out = dict(itertools.islice(value.items(), i))
+            if out is not None:
+                out[k] = seen
+        return value if out is None else out
+    if isinstance(value, list):
+        items = [_view(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value

@@ -10,12 +10,17 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import _ruamel_yaml as _c
+from ruamel.yaml.error import YAMLError
 
 from digrefactor._datatree import DataTree, Include, is_include_entry
 from digrefactor._errors import (
@@ -53,6 +58,7 @@ from digrefactor.syntax import (
 
 __all__ = [
     "IncludeLoader",
+    "clear_include_cache",
     "copy_tree",
     "count_values",
     "include_snapshot",
@@ -60,10 +66,13 @@ __all__ = [
     "load_raw_file",
     "load_raw_text",
     "read_problem",
+    "read_raw_file",
+    "read_raw_text",
     "resolve_document",
 ]
 
 INCLUDE_TAG = "!include"
+_BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _SET_TAG = "tag:yaml.org,2002:set"
@@ -419,41 +428,72 @@ class _FileIncludes:
     Each file is read and parsed once however often it is included.
     """
 
-    def __init__(self, root: SourceDoc) -> None:
-        self.cache: dict[str, _Loaded] = {}
+    def __init__(
+        self, path: str | None, depth: int = 0, cache: dict[str, _Loaded] | None = None
+    ) -> None:
+        """For the file *path* whose own data nests *depth* levels (0: not known yet, the
+        fast reader checks its depth once it has read it); *cache*: files already loaded."""
+        self.cache: dict[str, _Loaded] = {} if cache is None else cache
+        #: Included files that failed to load, with their error.
+        self.failed: dict[str, DigError] = {}
         self.stack: list[str] = []
-        self.frames: list[_Frame] = [_Frame(root.depth)]
+        self.frames: list[_Frame] = [_Frame(depth)]
         self.snapshot = _SNAPSHOT.get()
-        self.workflow = os.path.basename(root.path) if root.path else "this workflow"
+        self.workflow = os.path.basename(path) if path else "this workflow"
 
     def __call__(self, path: str, doc: SourceDoc, knode: Node, depth: int) -> Include:
-        line, col = doc.line_col(knode.start)
-        where: dict[str, Any] = {"path": doc.path, "line": line, "column": col}
-        if doc.path is None:
+        return self.load_at(path, doc.path, lambda: doc.line_col(knode.start), depth)
+
+    def load_at(
+        self,
+        path: str,
+        including: str | None,
+        position: Callable[[], tuple[int, int]],
+        depth: int,
+    ) -> Include:
+        """The include of *path* written in the file *including*, in a mapping *depth* levels
+        deep; *position* locates the directive (called only to report a problem)."""
+
+        def where() -> dict[str, Any]:
+            # Line and column are found only when an error is made with them.
+            line, col = position()
+            return {"path": including, "line": line, "column": col}
+
+        doc_path = including
+        if doc_path is None:
             raise DigIncludeError(
                 f"cannot resolve `!include : {path}` in text with no file path; "
                 "pass a pathlib.Path or a project directory",
-                **where,
+                **where(),
             )
-        base = os.path.dirname(os.path.abspath(doc.path))
+        base = os.path.dirname(os.path.abspath(doc_path))
         target = os.path.normpath(os.path.join(base, path))
         if not (target == base or target.startswith(base + os.sep)):
             raise DigIncludeError(
                 f"`!include : {path}` leaves the directory of the including file; "
                 "Digdag rejects it (File name must not include ..)",
-                **where,
+                **where(),
             )
         if target in self.stack:
-            raise DigIncludeError(f"`!include : {path}` includes itself (cycle)", **where)
+            raise DigIncludeError(f"`!include : {path}` includes itself (cycle)", **where())
         if len(self.stack) >= MAX_INCLUDE_DEPTH:
             raise DigIncludeError(
                 f"`!include : {path}` is nested more than {MAX_INCLUDE_DEPTH} files deep "
                 "(a includes b includes c ...); digrefactor stops there",
-                **where,
+                **where(),
             )
         loaded = self.cache.get(target)
         if loaded is None:
-            loaded = self.load(path, target, where)
+            failure = self.failed.get(target)
+            if failure is not None:
+                # Once more, from the full resolver after the fast reader met this failure:
+                # the same error, without reading the file (and what it includes) again.
+                raise failure
+            try:
+                loaded = self.load(path, target, where)
+            except DigError as exc:
+                self.failed[target] = exc
+                raise
             self.cache[target] = loaded
         frame = self.frames[-1]
         frame.directives += loaded.directives
@@ -466,65 +506,290 @@ class _FileIncludes:
                 f"loading {self.workflow} processes more than {MAX_INCLUDES} `!include` "
                 "directives (files included again count again, as Digdag reads them again); "
                 "that is an include bomb, not a workflow",
-                **where,
+                **where(),
             )
         if frame.values > MAX_INCLUDED_VALUES:
             raise DigIncludeError(
                 f"`!include` brings more than {MAX_INCLUDED_VALUES:,} values into this "
                 "workflow; digrefactor stops there",
-                **where,
+                **where(),
             )
         if frame.depth > MAX_NESTING_DEPTH:
             raise DigIncludeError(
                 f"with `!include : {path}` merged here, mappings and lists nest more than "
                 f"{MAX_NESTING_DEPTH} levels deep; digrefactor stops at that depth",
-                **where,
+                **where(),
             )
         return Include(path, data=loaded.tree, resolved_path=target)
 
-    def load(self, path: str, target: str, where: dict[str, Any]) -> _Loaded:
+    def load(self, path: str, target: str, where: Callable[[], dict[str, Any]]) -> _Loaded:
         data = self.snapshot.get(os.path.realpath(target)) if self.snapshot else None
+        key: tuple[int, ...] | None = None
+        modified = 0.0
         if data is None:
             try:
-                if not stat.S_ISREG(os.stat(target).st_mode):
-                    raise DigIncludeError(f"included file is not a regular file: {path}", **where)
+                st = os.stat(target)
+                modified = st.st_mtime
+                if not stat.S_ISREG(st.st_mode):
+                    raise DigIncludeError(f"included file is not a regular file: {path}", **where())
+                key = _stat_key(st)
+                shared = _SHARED_INCLUDES.get(target)
+                if shared is not None and shared[0] == key:
+                    return shared[1]
                 data = Path(target).read_bytes()
             except FileNotFoundError:
-                raise DigIncludeError(f"included file not found: {path}", **where) from None
+                raise DigIncludeError(f"included file not found: {path}", **where()) from None
             except OSError as exc:
                 raise DigIncludeError(
-                    f"cannot read included file {path}: {read_problem(exc)}", **where
+                    f"cannot read included file {path}: {read_problem(exc)}", **where()
                 ) from None
-        idoc = parse_source(decode_source(data, target), target)
+        text = decode_source(data, target)
         self.stack.append(target)
-        frame = _Frame(idoc.depth)
-        self.frames.append(frame)
         try:
-            tree = resolve_document(idoc, self)
+            frame = _Frame(0)
+            self.frames.append(frame)
+            try:
+                tree, depth = _fast_tree(text, self, target)
+                frame.depth = max(frame.depth, depth)
+            except _Unusual:
+                # The full resolver, from a clean count (the fast reader may have counted some
+                # of this file's includes before it stopped).
+                self.frames[-1] = frame = _Frame(0)
+                idoc = parse_source(text, target)
+                frame.depth = idoc.depth
+                tree = resolve_document(idoc, self)
         finally:
             self.stack.pop()
             self.frames.pop()
-        return _Loaded(tree, 1 + frame.directives, count_values(tree) + frame.values, frame.depth)
+        loaded = _Loaded(tree, 1 + frame.directives, count_values(tree) + frame.values, frame.depth)
+        racy = time.time() - modified < _RACY_SECONDS
+        if key is not None and loaded.directives == 1 and not racy:
+            if len(_SHARED_INCLUDES) >= _SHARED_INCLUDES_MAX:
+                del _SHARED_INCLUDES[next(iter(_SHARED_INCLUDES))]
+            _SHARED_INCLUDES[target] = (key, loaded)
+        return loaded
+
+
+#: Included files read in this process, by path: (stat key, what loading one gives). A fragment
+#: that many workflows include (a shared ``_export`` block...) is read and parsed once per run,
+#: not once per including file. The stat key (device, inode, size, mtime, ctime) changes with any
+#: write, atomic rename or touch; a file changed in the last two seconds is not kept, so two
+#: writes within one timestamp tick cannot leave a stale tree. Only fragments without includes
+#: of their own are kept (a kept tree never depends on another file), and never instead of an
+#: :func:`include_snapshot`. Trees are shared: read only, like every raw tree an Include holds.
+_SHARED_INCLUDES: dict[str, tuple[tuple[int, ...], _Loaded]] = {}
+_SHARED_INCLUDES_MAX = 128
+_RACY_SECONDS = 2.0
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def clear_include_cache() -> None:
+    """Forget the included files kept by this process (the next reads parse them again)."""
+    _SHARED_INCLUDES.clear()
+
+
+# --------------------------------------------------------------------------- the fast reader
+
+
+class _Unusual(Exception):
+    """What the fast reader leaves to the full resolver (which also locates every error)."""
+
+
+_NO_KEY: Any = object()
+_intern = sys.intern
+
+
+def _fast_tree(text: str, includes: _FileIncludes | None, path: str | None) -> tuple[DataTree, int]:
+    """The raw tree of *text* and how deep it nests, straight from libyaml's events, for the
+    everyday file.
+
+    The same rules as :class:`_Resolver` (Digdag's scalar typing, Jackson's keys, duplicate
+    key text, ``!include`` keys and their limits) without building the node tree. Anything
+    else (anchors, aliases, merge keys, tags, complex keys, several documents) and every error
+    raises :class:`_Unusual`: the caller then runs the full resolver, which reads such files
+    and reports errors with their line and column. Both readers agree on every file of the
+    shared corpus (tested).
+    """
+    body = text[1:] if text.startswith(_BOM) else text
+    if _BOM in body:
+        raise _Unusual  # libyaml skips a BOM at any line start, Digdag only at the very start
+    scalar_event = _c.ScalarEvent
+    mapping_start, sequence_start = _c.MappingStartEvent, _c.SequenceStartEvent
+    mapping_end, sequence_end = _c.MappingEndEvent, _c.SequenceEndEvent
+    document_start, alias_event = _c.DocumentStartEvent, _c.AliasEvent
+    # The open collection, whether it is a mapping, its pending key (mappings) and the key
+    # texts it has (Digdag's duplicate rule looks at the text); outer ones on the stack.
+    stack: list[tuple[Any, bool, Any, set[str] | None]] = []
+    current: Any = None
+    is_map = False
+    key: Any = _NO_KEY
+    key_texts: set[str] | None = None
+    include_next = False
+    root: DataTree | None = None
+    documents = 0
+    depth = 0  # deepest nesting of mappings and lists
+    maps = 0  # mappings open around the current node (an include's depth)
+    try:
+        get_event = _c.CParser(body).get_event
+        while True:
+            ev = get_event()
+            if ev is None:
+                break
+            cls = type(ev)
+            if cls is scalar_event:
+                if ev.anchor is not None:
+                    raise _Unusual
+                value = ev.value
+                if is_map and key is _NO_KEY:
+                    if ev.tag is not None:
+                        if ev.tag != INCLUDE_TAG:
+                            raise _Unusual
+                        include_next = True
+                        key = None
+                        continue
+                    if value in key_texts:  # type: ignore[operator]
+                        raise _Unusual
+                    key_texts.add(value)  # type: ignore[union-attr]
+                    if ev.style:
+                        key = value
+                    elif value == "<<":
+                        raise _Unusual
+                    else:
+                        typed = resolve_plain(value)
+                        if type(typed) is str:
+                            key = typed
+                        elif typed is None:
+                            raise _Unusual
+                        else:
+                            key = java_key_string(typed)
+                    # Keys repeat across files and models keep them (params, key order): one
+                    # copy of each serves all.
+                    key = _intern(key)
+                    continue
+                if ev.tag is not None:
+                    raise _Unusual
+                typed = value if ev.style else resolve_plain(value)
+                if not is_map:
+                    if current is None:
+                        raise _Unusual  # a scalar document
+                    current.append(typed)
+                elif include_next:
+                    include_next = False
+                    if typed is None:
+                        raise _Unusual
+                    target = typed if type(typed) is str else java_key_string(typed)
+                    inc = (
+                        Include(target)
+                        if includes is None
+                        else includes.load_at(target, path, _unusual_position, maps)
+                    )
+                    current[inc.key] = inc
+                    key = _NO_KEY
+                else:
+                    current[key] = typed
+                    key = _NO_KEY
+            elif cls is mapping_start or cls is sequence_start:
+                if ev.anchor is not None or ev.tag is not None or include_next:
+                    raise _Unusual
+                if len(stack) >= MAX_NESTING_DEPTH:
+                    raise _Unusual
+                new: Any = {} if cls is mapping_start else []
+                if current is None:
+                    if root is not None or cls is not mapping_start:
+                        raise _Unusual
+                    root = new
+                elif is_map:
+                    if key is _NO_KEY:
+                        raise _Unusual  # a complex key
+                    current[key] = new
+                else:
+                    current.append(new)
+                stack.append((current, is_map, key, key_texts))
+                if len(stack) > depth:
+                    depth = len(stack)
+                current, is_map, key = new, cls is mapping_start, _NO_KEY
+                if is_map:
+                    maps += 1
+                    key_texts = set()
+                else:
+                    key_texts = None
+            elif cls is mapping_end or cls is sequence_end:
+                if is_map:
+                    maps -= 1
+                current, is_map, key, key_texts = stack.pop()
+                key = _NO_KEY
+            elif cls is document_start:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+            elif cls is alias_event:
+                raise _Unusual
+    except (YAMLError, ValueError, DigError):
+        raise _Unusual from None
+    if root is None:
+        raise _Unusual
+    if includes is not None and max(includes.frames[-1].depth, depth) > MAX_NESTING_DEPTH:
+        raise _Unusual  # the full resolver says where (it knows the depth from the start)
+    return root, depth
+
+
+def _unusual_position() -> tuple[int, int]:
+    raise _Unusual  # the full resolver reports the problem, with its position
+
+
+@with_recursion_room
+def read_raw_text(text: str, path: str | None = None, *, includes: bool = True) -> DataTree:
+    """The raw data tree of *text*, the file *path*, as :func:`load_raw_text` gives it, without
+    building the node tree: the fast reader for everyday files, the full resolver (with
+    located errors) for the rest. ``includes=False`` leaves ``!include`` entries unread (the
+    include markers hold their path only), as a writer compares them.
+    """
+    loader = _FileIncludes(path) if includes else None
+    try:
+        return _fast_tree(text, loader, path)[0]
+    except _Unusual:
+        doc = parse_source(text, path)
+        # From a clean count (the fast reader may have counted some includes), with the
+        # files it already loaded.
+        full = None
+        if loader is not None:
+            full = _FileIncludes(path, doc.depth, loader.cache)
+            full.failed = loader.failed
+        return resolve_document(doc, full)
+
+
+def read_raw_file(path: str | Path) -> tuple[bytes, str, DataTree]:
+    """The bytes, text and raw data tree of the file *path* (see :func:`read_raw_text`)."""
+    p = str(path)
+    data = _read_file(p)
+    text = decode_source(data, p)
+    return data, text, read_raw_text(text, p)
+
+
+def _read_file(p: str) -> bytes:
+    try:
+        if not stat.S_ISREG(os.stat(p).st_mode):
+            raise DigError("not a regular file", path=p)
+        return Path(p).read_bytes()
+    except FileNotFoundError:
+        raise DigError("file not found", path=p) from None
+    except OSError as exc:
+        raise DigError(f"cannot read file: {read_problem(exc)}", path=p) from None
 
 
 @with_recursion_room
 def load_raw_text(text: str, path: str | None = None) -> tuple[SourceDoc, DataTree]:
     """Parse and resolve `.dig` text; ``!include`` is read relative to *path* (required then)."""
     doc = parse_source(text, path)
-    return doc, resolve_document(doc, _FileIncludes(doc))
+    return doc, resolve_document(doc, _FileIncludes(doc.path, doc.depth))
 
 
 def load_raw_file(path: str | Path) -> tuple[SourceDoc, DataTree]:
     p = str(path)
-    try:
-        if not stat.S_ISREG(os.stat(p).st_mode):
-            raise DigError("not a regular file", path=p)
-        data = Path(p).read_bytes()
-    except FileNotFoundError:
-        raise DigError("file not found", path=p) from None
-    except OSError as exc:
-        raise DigError(f"cannot read file: {read_problem(exc)}", path=p) from None
-    return load_raw_text(decode_source(data, p), p)
+    return load_raw_text(decode_source(_read_file(p), p), p)
 
 
 def read_problem(exc: OSError) -> str:

@@ -39,6 +39,9 @@ _BOOL11 = {
 }  # fmt: skip
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
+#: The first characters of every plain scalar that is not a string (numbers, null, booleans).
+_TYPED_FIRST = frozenset("0123456789+-.~tTfFnN")
+_AFTER_SIGN = frozenset("0123456789.")
 
 
 class ScalarTagError(ValueError):
@@ -50,8 +53,11 @@ def resolve_plain(text: str) -> Any:
     if not text:
         return None
     c = text[0]
-    # Fast path: most plain scalars are words; only a few first characters can start a typed one.
-    if c.isalpha() and c not in "tTfFnN":
+    # Fast paths: most plain scalars are words, paths, templates or +task keys; only a few
+    # first characters can start a typed one, and a sign must be followed by a digit or '.'.
+    if c not in _TYPED_FIRST:
+        return text
+    if (c == "+" or c == "-") and len(text) > 1 and text[1] not in _AFTER_SIGN:
         return text
     if text in _NULL:
         return None

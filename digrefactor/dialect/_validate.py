@@ -62,6 +62,7 @@ _BOM = "\ufeff"
 #: A character allowed after the leading ``+`` of a task name (``ModelValidator``).
 TASK_NAME_CHARACTERS = r"[A-Za-z0-9_\-=\[\]{}%&@,.^`]"
 _RAW_TASK_NAME_CHARS = re.compile(TASK_NAME_CHARACTERS)
+_RAW_TASK_NAME = re.compile(TASK_NAME_CHARACTERS + "*")
 _PROJECT_NAME_FORBIDDEN_FIRST = set('+^@/\\:*?"<>|')
 SCHEDULE_MODIFIERS = ("skip_on_overtime", "skip_delayed_by", "start", "end")
 SCHEDULE_TYPES = frozenset(
@@ -109,9 +110,10 @@ def _task_name_problem(raw: str, top_level: bool) -> str | None:
         return f'task name must not be longer than 255 characters: "{raw}"'
     if not raw.startswith(("+", "^")) or len(raw) < 2:
         return f"task name must start with '+': \"{raw}\""
-    for ch in raw[1:]:
-        if not _RAW_TASK_NAME_CHARS.fullmatch(ch):
-            return f"task name must not contain character '{ch}': \"{raw}\""
+    if not _RAW_TASK_NAME.fullmatch(raw, 1):
+        for ch in raw[1:]:
+            if not _RAW_TASK_NAME_CHARS.fullmatch(ch):
+                return f"task name must not contain character '{ch}': \"{raw}\""
     if top_level and "^" in raw:
         return f'task name must not contain ^ character: "{raw}"'
     return None

@@ -18,6 +18,7 @@ from digrefactor.files._project import (
 )
 from digrefactor.files._select import (
     FileFilter,
+    FileList,
     NotARegularFileError,
     discover_files,
     find_repository_root,
@@ -30,6 +31,7 @@ __all__ = [
     "Entry",
     "EntryKind",
     "FileFilter",
+    "FileList",
     "NotARegularFileError",
     "ProjectFile",
     "discover_files",

@@ -11,7 +11,9 @@ forever, so walks skip such entries and naming one is an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+import typing
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +22,13 @@ import pathspec
 from digrefactor.files._project import SKIPPED_DIRS
 from digrefactor.files._walk import Entry, is_regular, real_path, walk
 
-__all__ = ["FileFilter", "NotARegularFileError", "discover_files", "find_repository_root"]
+__all__ = [
+    "FileFilter",
+    "FileList",
+    "NotARegularFileError",
+    "discover_files",
+    "find_repository_root",
+]
 
 DEFAULT_EXCLUDES = tuple(f"{name}/" for name in sorted(SKIPPED_DIRS))
 
@@ -31,6 +39,43 @@ class NotARegularFileError(ValueError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path}: not a regular file")
         self.path = path
+
+
+class FileList(Sequence[tuple[Path, Path]]):
+    """``(file, root)`` pairs held as strings, read back as Paths.
+
+    A run over many thousands of files keeps its list for the whole run (and forked workers
+    share the memory it sits in): strings take a third of what Path objects do, and the Paths
+    of a walk are dropped as soon as they are listed.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[Path, Path]] = ()) -> None:
+        self._pairs = [(os.fspath(path), os.fspath(root)) for path, root in pairs]
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    @typing.overload
+    def __getitem__(self, index: int) -> tuple[Path, Path]: ...
+
+    @typing.overload
+    def __getitem__(self, index: slice) -> FileList: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[Path, Path] | FileList:
+        if isinstance(index, slice):
+            part = FileList()
+            part._pairs = self._pairs[index]
+            return part
+        path, root = self._pairs[index]
+        return Path(path), Path(root)
+
+    def __iter__(self) -> Iterator[tuple[Path, Path]]:
+        for path, root in self._pairs:
+            yield Path(path), Path(root)
+
+    def strings(self) -> list[tuple[str, str]]:
+        """The pairs as strings (no Paths made)."""
+        return list(self._pairs)
 
 
 @dataclass(frozen=True)
@@ -113,10 +158,10 @@ def discover_files(
 
 def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Path]]:
     gitignores = _GitIgnores()
-    seen: set[Path] = set()
+    seen: set[str] = set()  # real paths
     for given in paths:
         if given.is_file() or not given.exists():
-            key = real_path(given)
+            key = os.fspath(real_path(given))
             if key not in seen:
                 seen.add(key)
                 yield given, given.parent
@@ -125,7 +170,7 @@ def _discover(paths: Sequence[Path], ff: FileFilter) -> Iterator[tuple[Path, Pat
 
 
 def _walk(
-    root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[Path]
+    root: Path, ff: FileFilter, gitignores: _GitIgnores, seen: set[str]
 ) -> Iterator[tuple[Path, Path]]:
     include, exclude = ff.spec("include"), ff.spec("exclude")
     resolved = real_path(root)
@@ -156,10 +201,16 @@ def _walk(
         return False
 
     # A link that cannot be followed is taken: reading it then reports why, rather than the
-    # file silently disappearing. FIFOs and devices are never taken.
-    found = [e.path for e in walk(root, prune=prune) if e.kind in ("file", "broken")]
-    for path in sorted(found):
-        key = real_path(path)
+    # file silently disappearing. FIFOs and devices are never taken. The walk's order (names
+    # sorted, a directory's content at its name's place) is the order Paths sort in, so files
+    # are yielded as they are met: a run over thousands of files builds no list of them (its
+    # memory would stay in this process and in every worker forked from it). Directories
+    # reached are real (links to them are not followed): only a link needs resolving.
+    resolved_str = os.fspath(resolved)
+    for entry in walk(root, prune=prune):
+        if entry.kind not in ("file", "broken"):
+            continue
+        key = os.fspath(real_path(entry.path)) if entry.is_link else f"{resolved_str}/{entry.rel}"
         if key not in seen:
             seen.add(key)
-            yield path, root
+            yield entry.path, root

@@ -63,6 +63,13 @@ def _entry(item: os.DirEntry[str], rel: str) -> Entry:
     path = Path(item.path)
     try:
         is_link = item.is_symlink()
+        if not is_link:
+            # The directory listing says what a name is (no stat per file, which for a walk of
+            # thousands of files was most of its time); a link needs its target's type.
+            if item.is_dir(follow_symlinks=False):
+                return Entry(path, rel, "dir", False)
+            if item.is_file(follow_symlinks=False):
+                return Entry(path, rel, "file", False)
         mode = item.stat(follow_symlinks=True).st_mode
     except OSError:
         return Entry(path, rel, "broken", True)

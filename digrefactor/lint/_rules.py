@@ -677,7 +677,7 @@ def _data_tree(workflow: Workflow) -> DataTree:
         source = workflow._source
         if source is None:
             raise
-        _, raw = load_raw_text(source.doc.text, source.path)
+        _, raw = load_raw_text(source.text, source.path)
         data: DataTree = expand_includes(raw)
         return data
 

@@ -8,16 +8,23 @@ of keys seen in the file is remembered so an unedited model returns exactly the 
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import types
 import typing
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticUndefined
 
 from digrefactor._datatree import DataTree, Include
 
 __all__ = ["OPERATOR_SLOT", "PARAMS_SLOT", "TASKS_SLOT", "DigModel", "FieldSpec", "raw_value"]
+
+_object_setattr = object.__setattr__
+_NOT_SET: Any = object()
+_object_getattribute = object.__getattribute__
 
 #: Placeholders in a model's key order: where the operator key, extra params and tasks go.
 OPERATOR_SLOT = "\x00operator"
@@ -74,19 +81,31 @@ class DigModel(BaseModel):
         arbitrary_types_allowed=True,
         extra="forbid",
         validate_default=False,
+        # Schemas are built on first validation, not at import: loading files never validates
+        # (models are built from trusted raw trees), so most processes never build one.
+        defer_build=True,
     )
 
     #: Extra keys, in order; values are raw data (``!include`` entries have include keys).
     params: dict[str, Any] = Field(default_factory=dict)
 
-    #: Data keys in the order seen in the source (slots for operator key, params and tasks).
-    _order: list[str] = PrivateAttr(default_factory=list)
+    # What a model remembers of its file, kept in slots rather than pydantic's private
+    # attributes (a dict per model): the key order (``_order``) and a task's key (``_key``).
+    __slots__ = ("_dig_key", "_dig_order")
 
     __fields_spec__: ClassVar[dict[str, FieldSpec]]
     __key_to_field__: ClassVar[dict[str, str]]
     __canonical__: ClassVar[list[str]]
+    __rank_of__: ClassVar[dict[str, int]]
     #: Fields that are not data keys of their own (handled by the subclass).
     __special_fields__: ClassVar[frozenset[str]] = frozenset({"params"})
+    #: Whether the model runs an operator (``op>:`` key), and whether it holds ``+tasks``.
+    __is_operator__: ClassVar[bool] = False
+    __has_tasks__: ClassVar[bool]
+    #: What a loaded model starts from: the defaults of its special fields (``long_form``...).
+    __loaded_defaults__: ClassVar[dict[str, Any]]
+    #: Private attributes' defaults (a loaded model starts from these).
+    __private_defaults__: ClassVar[dict[str, Any]]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -100,6 +119,21 @@ class DigModel(BaseModel):
         cls.__fields_spec__ = specs
         cls.__key_to_field__ = {s.data_key: n for n, s in specs.items()}
         cls.__canonical__ = cls._canonical_order()
+        cls.__rank_of__ = {k: i for i, k in enumerate(cls.__canonical__)}
+        cls.__has_tasks__ = "tasks" in cls.model_fields
+        cls.__loaded_defaults__ = {
+            name: info.default
+            for name, info in cls.model_fields.items()
+            if name in cls.__special_fields__
+            and info.default is not PydanticUndefined
+            and info.default_factory is None
+        }
+        private: dict[str, Any] = {}
+        for name, attr in cls.__private_attributes__.items():
+            if attr.default_factory is not None or attr.default is PydanticUndefined:
+                raise TypeError(f"{cls.__name__}.{name}: loaded models need a plain default")
+            private[name] = attr.default
+        cls.__private_defaults__ = private
 
     @classmethod
     def _canonical_order(cls) -> list[str]:
@@ -110,11 +144,14 @@ class DigModel(BaseModel):
 
     def _entries(self) -> dict[str, Any]:
         """Present data keys of typed fields and params → raw values (order not significant)."""
+        specs = self.__fields_spec__
         out: dict[str, Any] = {}
-        for name, spec in self.__fields_spec__.items():
-            value = getattr(self, name)
+        # Loaded models hold only the fields their file sets (see _loaded).
+        for name, value in self.__dict__.items():
             if value is not None:
-                out[spec.data_key] = raw_value(value)
+                spec = specs.get(name)
+                if spec is not None:
+                    out[spec.data_key] = raw_value(value)
         return out
 
     def _tasks_for_raw(self) -> list[tuple[str, str, Any]] | None:
@@ -129,10 +166,11 @@ class DigModel(BaseModel):
         after an operator's parameters, ...); new tasks follow the last existing task.
         """
         entries = self._entries()
-        params = {k: raw_value(v) for k, v in self.params.items()}
-        clash = sorted(set(entries) & set(params))
-        if clash:
+        own_params = self.__dict__.get("params")  # not made just to be read
+        params = {k: raw_value(v) for k, v in own_params.items()} if own_params else {}
+        if params and not entries.keys().isdisjoint(params):
             # Loading never puts a key in both places; code that does would lose one silently.
+            clash = sorted(set(entries) & set(params))
             fields = ", ".join(f"{self.__key_to_field__[k]!r}" for k in clash)
             raise ValueError(
                 f"{type(self).__name__}: key {', '.join(map(repr, clash))} is set both as a "
@@ -168,34 +206,38 @@ class DigModel(BaseModel):
         self, entries: dict[str, Any], params: dict[str, Any], task_slots: dict[str, int]
     ) -> list[str]:
         canon = self.__canonical__
-        rank_of = {k: i for i, k in enumerate(canon)}
-        params_rank = rank_of.get(PARAMS_SLOT, len(canon))
-        tasks_rank = rank_of.get(TASKS_SLOT, len(canon))
-
-        def rank(key: str) -> int:
-            if key in rank_of:
-                return rank_of[key]
-            if key in task_slots or key.startswith("+"):
-                return tasks_rank
-            return params_rank
-
-        if not self._order:
+        rank_of = self.__rank_of__
+        own: list[str] = self._order
+        if not own:
             order = [k for k in canon if k != PARAMS_SLOT]
             params_at = order.index(TASKS_SLOT) if TASKS_SLOT in order else len(order)
             # Without a file, extra params sit where the canonical order puts them.
             pos = sum(1 for k in canon[: rank_of.get(PARAMS_SLOT, len(canon))] if k != PARAMS_SLOT)
             order[min(pos, params_at) : min(pos, params_at)] = list(params)
             return order
-        order = [k for k in self._order if k != TASKS_SLOT]
+        order = [k for k in own if k != TASKS_SLOT] if TASKS_SLOT in own else list(own)
         known = set(order)
         new_keys = [k for k in entries if k not in known] + [k for k in params if k not in known]
-        new_keys.sort(key=rank)
-        for key in new_keys:
-            r = rank(key)
-            at = next((i for i, k in enumerate(order) if rank(k) > r), len(order))
-            order.insert(at, key)
+        if new_keys:
+            params_rank = rank_of.get(PARAMS_SLOT, len(canon))
+            tasks_rank = rank_of.get(TASKS_SLOT, len(canon))
+
+            def rank(key: str) -> int:
+                if key in rank_of:
+                    return rank_of[key]
+                if key in task_slots or key.startswith("+"):
+                    return tasks_rank
+                return params_rank
+
+            new_keys.sort(key=rank)
+            for key in new_keys:
+                r = rank(key)
+                at = next((i for i, k in enumerate(order) if rank(k) > r), len(order))
+                order.insert(at, key)
         # New tasks follow the last task slot (or, with none, go at the end).
-        last = max((i for i, k in enumerate(order) if k in task_slots), default=None)
+        last = None
+        if task_slots:
+            last = max((i for i, k in enumerate(order) if k in task_slots), default=None)
         if last is None:
             order.append(TASKS_SLOT)
         else:
@@ -213,14 +255,139 @@ class DigModel(BaseModel):
         from digrefactor.models._build import build_fields
 
         values, params, order = build_fields(cls, data)
-        # A key absent from the file is absent from the model, whatever the code default is.
-        for name in cls.__fields_spec__:
-            values.setdefault(name, None)
         values.update(fields)
-        values["params"] = params
-        obj = typing.cast(typing.Self, cls.model_construct(**values))
-        obj._order = order
+        if params:
+            values["params"] = params
+        return cls._loaded(values, order)
+
+    @classmethod
+    def _loaded(cls, values: dict[str, Any], order: list[str]) -> typing.Self:
+        """A model of trusted values, built the cheap way (no validation, no defaults).
+
+        Its ``__dict__`` holds only what the file sets: a key absent from the file is absent
+        from the model, whatever the code default is, and reads as ``None``; special fields left
+        out read as their defaults (``long_form``: False) and ``params`` as a dict made on first
+        use (``__getattr__``). Loading a project makes thousands of these, and pydantic's
+        ``model_construct`` (every field stored, a fields-set per model) cost most of a load
+        and most of its memory.
+        """
+        obj = cls.__new__(cls)
+        _object_setattr(obj, "__dict__", values)
+        _object_setattr(obj, "__pydantic_extra__", None)
+        private = cls.__private_defaults__
+        _object_setattr(obj, "__pydantic_private__", dict(private) if private else None)
+        _object_setattr(obj, "_dig_order", order)
+        # __pydantic_fields_set__ is made on first use (__getattr__): few models need one.
         return obj
+
+    # ------------------------------------------------------------------ file memory
+
+    @property
+    def _order(self) -> list[str]:
+        """Data keys in the order seen in the source (slots for operator key, params, tasks)."""
+        try:
+            order: list[str] = _object_getattribute(self, "_dig_order")
+        except AttributeError:
+            order = []
+            _object_setattr(self, "_dig_order", order)
+        return order
+
+    @_order.setter
+    def _order(self, value: list[str]) -> None:
+        _object_setattr(self, "_dig_order", value)
+
+    def _file_memory(self) -> dict[str, Any]:
+        """The slot values set on this model (copies and pickles carry them along)."""
+        out: dict[str, Any] = {}
+        for name in ("_dig_key", "_dig_order"):
+            with contextlib.suppress(AttributeError):
+                out[name] = _object_getattribute(self, name)
+        return out
+
+    def __copy__(self) -> typing.Self:
+        new = super().__copy__()
+        for name, value in self._file_memory().items():
+            _object_setattr(new, name, copy.copy(value))
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> typing.Self:
+        new = super().__deepcopy__(memo)
+        for name, value in self._file_memory().items():
+            _object_setattr(new, name, copy.deepcopy(value, memo))
+        return new
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        state["__dig_file_memory__"] = self._file_memory()
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        for name, value in state.get("__dig_file_memory__", {}).items():
+            _object_setattr(self, name, value)
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers (as pydantic's own), which keep checking attribute names.
+
+        def __getattr__(self, item: str) -> Any:
+            cls = type(self)
+            if item in cls.__fields_spec__:
+                return None  # a data field the file does not set
+            default = cls.__loaded_defaults__.get(item, _NOT_SET)
+            if default is not _NOT_SET:
+                return default  # an immutable default (long_form, command...)
+            if item == "params":
+                params: dict[str, Any] = {}
+                self.__dict__["params"] = params
+                return params
+            try:
+                private = _object_getattribute(self, "__pydantic_private__")
+            except AttributeError:  # pragma: no cover - only while pydantic builds the model
+                private = None
+            if private is not None and item in private:
+                return private[item]  # what pydantic's __getattr__ does, minus its probing
+            if item == "__pydantic_fields_set__":
+                fields = cls.model_fields
+                fields_set = {k for k in self.__dict__ if k in fields}
+                _object_setattr(self, "__pydantic_fields_set__", fields_set)
+                return fields_set
+            if item in cls.__private_attributes__ or hasattr(cls, item):
+                return super().__getattr__(item)
+            # No extra fields (extra="forbid"): nothing else can hold the name.
+            raise AttributeError(f"{cls.__name__!r} object has no attribute {item!r}")
+
+    def _complete(self) -> None:
+        """Store every field, in field order, here and in nested models: pydantic's
+        serialisers read ``__dict__`` (and would leave unset fields out)."""
+        fields = type(self).model_fields
+        if len(self.__dict__) != len(fields):
+            _object_setattr(self, "__dict__", {name: getattr(self, name) for name in fields})
+        for value in self.__dict__.values():
+            _complete_nested(value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DigModel) and type(other) is type(self):
+            # Field by field: a loaded model stores only the fields its file sets.
+            return (
+                self.__pydantic_private__ == other.__pydantic_private__
+                and self._order == other._order
+                and self._file_memory().get("_dig_key") == other._file_memory().get("_dig_key")
+                and (self.__pydantic_extra__ or {}) == (other.__pydantic_extra__ or {})
+                and all(getattr(self, n) == getattr(other, n) for n in type(self).model_fields)
+            )
+        return super().__eq__(other)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        self._complete()
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        self._complete()
+        return super().model_dump_json(**kwargs)
+
+    def __iter__(self) -> typing.Generator[tuple[str, Any], None, None]:
+        self._complete()
+        yield from super().__iter__()
 
     # ------------------------------------------------------------------ helpers
 
@@ -279,8 +446,26 @@ class DigModel(BaseModel):
             yield name, value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _complete_nested(value: Any) -> None:
+    if type(value) in _PLAIN:
+        return
+    if isinstance(value, DigModel):
+        value._complete()
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _complete_nested(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _complete_nested(item)
+
+
 def raw_value(value: Any) -> Any:
     """Convert a field value (model, list, dict, scalar) to raw data."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, DigModel):
         return value.to_raw()
     if isinstance(value, list):

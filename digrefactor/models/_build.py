@@ -35,23 +35,23 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
     """Classify a task body by its own keys: operator task, group, or raw value."""
     from digrefactor.models._tasks import GroupTask, RawTask
 
-    if not isinstance(value, dict):
-        task: Task = RawTask.model_construct(name=name, value=value, params={})
+    if type(value) is not dict and not isinstance(value, dict):
+        task: Task = RawTask._loaded({"name": name, "value": value}, [])
     else:
         op = None
         for k in value:
-            if k.endswith(">"):
+            if k[-1:] == ">":
                 op = k
                 break
         if op is not None:
-            cls = operator_class(op[:-1])
+            cls = OPERATORS.get(op[:-1]) or operator_class(op[:-1])
             task = cls.from_raw(value, name=name, operator=op[:-1])
         elif "_type" in value and isinstance(value["_type"], str):
             cls = operator_class(value["_type"])
             task = cls.from_raw(value, name=name, operator=value["_type"], long_form=True)
         else:
             task = GroupTask.from_raw(value, name=name)
-    task._key = key
+    object.__setattr__(task, "_dig_key", key)  # Task._key, without pydantic's __setattr__
     return task
 
 
@@ -60,35 +60,37 @@ def build_fields(
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """Split a raw mapping into typed field values, extra params and the key order."""
     from digrefactor.models._base import OPERATOR_SLOT
-    from digrefactor.models._tasks import OperatorTask
 
     specs = cls.__fields_spec__
     key_to_field = cls.__key_to_field__
-    has_tasks = "tasks" in cls.model_fields
-    is_operator = issubclass(cls, OperatorTask)
+    has_tasks = cls.__has_tasks__
+    is_operator = cls.__is_operator__
     values: dict[str, Any] = {}
     params: dict[str, Any] = {}
     order: list[str] = []
     tasks: list[Any] = []
     op_seen = False
-    long_form = is_operator and not any(k.endswith(">") for k in data)
+    long_form = is_operator and not any(k[-1:] == ">" for k in data)
     for key, value in data.items():
-        if has_tasks and (key.startswith("+") or is_include_entry(key, value)):
+        if has_tasks:
+            if key[:1] == "+":
+                tasks.append(build_task(key[1:], value, key))
+                order.append(key)
+                continue
             if is_include_entry(key, value):
                 tasks.append(value)
-            else:
-                tasks.append(build_task(key[1:], value, key))
-            order.append(key)
-            continue
-        if is_operator and not op_seen and (key.endswith(">") or (long_form and key == "_type")):
-            op_seen = True
-            if not long_form:
+                order.append(key)
+                continue
+        if is_operator:
+            if not op_seen and (key[-1:] == ">" if not long_form else key == "_type"):
+                op_seen = True
+                if not long_form:
+                    values["command"] = value
+                order.append(OPERATOR_SLOT)
+                continue
+            if long_form and key == "_command":
                 values["command"] = value
-            order.append(OPERATOR_SLOT)
-            continue
-        if is_operator and long_form and key == "_command":
-            values["command"] = value
-            continue
+                continue
         field = key_to_field.get(key)
         if field is not None:
             spec = specs[field]

@@ -70,8 +70,18 @@ class Task(DigModel):
     disable: bool | str | None = Field(default=None, alias="_disable")
     """`_disable: true`: skip this task and everything under it."""
 
-    #: The key this task was loaded under (keeps its place in the file when renamed).
-    _key: str | None = None
+    @property
+    def _key(self) -> str | None:
+        """The key this task was loaded under (keeps its place in the file when renamed)."""
+        try:
+            key: str | None = object.__getattribute__(self, "_dig_key")
+        except AttributeError:
+            key = None
+        return key
+
+    @_key.setter
+    def _key(self, value: str | None) -> None:
+        object.__setattr__(self, "_dig_key", value)
 
     @property
     def key(self) -> str:
@@ -127,6 +137,8 @@ class OperatorTask(Task):
     This class itself stands for any operator without a dedicated class (plugins such as
     ``slack>``); built-in operators have subclasses with typed parameters.
     """
+
+    __is_operator__ = True
 
     operator: str
     command: Any = None

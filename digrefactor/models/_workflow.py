@@ -116,8 +116,9 @@ def _bodies(task: Task) -> Iterator[tuple[str, Task]]:
     if task.check is not None:
         yield "^check", task.check
     if isinstance(task, OperatorTask):
+        specs = type(task).__fields_spec__
         for attr, suffix in (("do", "^sub"), ("else_do", "^sub")):
-            body = getattr(task, attr, None)
+            body = getattr(task, attr) if attr in specs else None
             if isinstance(body, Task):
                 yield suffix, body
 

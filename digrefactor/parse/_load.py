@@ -5,23 +5,24 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digrefactor._datatree import DataTree, Include, is_include_key
+from digrefactor._datatree import DataTree, Include, is_include_key, tree_fingerprint
 from digrefactor._errors import DigError, DigIncludeError
 from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import (
     expand_includes,
     key_text,
     load_raw_file,
-    load_raw_text,
+    read_raw_file,
+    read_raw_text,
     validate_workflow,
 )
+from digrefactor.dialect._validate import Locator
 from digrefactor.files import project_file_paths
 from digrefactor.models import Workflow, WorkflowProject
-from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc
+from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc, parse_source
 
 __all__ = [
     "SourceLink",
@@ -37,15 +38,38 @@ __all__ = [
 _STORED_ORDER = ("schedule", "sla", "_error", "_check", "_retry", "_parallel")
 
 
-@dataclass
 class SourceLink:
-    """What a loaded workflow remembers of its file, for lossless writes."""
+    """What a loaded workflow remembers of its file, for lossless writes.
 
-    doc: SourceDoc
-    path: str | None
-    #: :func:`file_digest` of the file's bytes when the workflow was read from disk (and after
-    #: each save): a save first checks that the file still holds them (lost-update check).
-    disk_digest: bytes | None = None
+    The text; the fingerprint of the data tree it was read as (an unedited model gives the
+    text back without re-reading it); when it was read from disk, the :func:`file_digest` of
+    the file's bytes (and after each save): a save first checks that the file still holds them
+    (lost-update check). The node tree with every span is not kept: it took three times the
+    memory of the models themselves, and only an edited file's write (or a located message)
+    needs it, so :attr:`doc` parses the text again for each such use.
+    """
+
+    __slots__ = ("disk_digest", "fingerprint", "path", "text")
+
+    def __init__(
+        self,
+        text: str,
+        path: str | None,
+        fingerprint: bytes | None = None,
+        disk_digest: bytes | None = None,
+    ) -> None:
+        self.text = text
+        self.path = path
+        self.fingerprint = fingerprint
+        self.disk_digest = disk_digest
+
+    @property
+    def doc(self) -> SourceDoc:
+        """The file's text with every node's span and style (parsed on each access)."""
+        return parse_source(self.text, self.path)
+
+    def __repr__(self) -> str:
+        return f"SourceLink(path={self.path!r}, {len(self.text)} characters)"
 
 
 def file_digest(data: bytes) -> bytes:
@@ -63,27 +87,28 @@ def load_workflow(
     the file name without ``.dig`` (``"workflow"`` for text). *path* locates text on disk so
     that ``!include`` can be resolved and errors name the file.
     """
+    content: bytes | None = None
     if isinstance(source, Path):
+        file: Path | None = source
         spath: str | None = str(source)
-        doc, raw = load_raw_file(source)
-        wf_name = name if name is not None else _workflow_name(source)
+        content, text, raw = read_raw_file(source)
     elif isinstance(source, str):
+        file = path if isinstance(path, Path) or path is None else Path(path)
         spath = str(path) if path is not None else None
-        doc, raw = load_raw_text(source, spath)
-        wf_name = (
-            name if name is not None else (_workflow_name(Path(spath)) if spath else "workflow")
-        )
+        text, raw = source, read_raw_text(source, spath)
     else:
         raise TypeError(
             f"load_workflow() takes a pathlib.Path or .dig text, not {type(source).__name__}"
         )
-    data = expand_includes(raw)
-    validate_workflow(data, wf_name, path=spath, locate=_locator(doc))
+    default_name = _workflow_name(file) if file is not None else "workflow"
+    wf_name = name if name is not None else default_name
+    data = expand_includes(raw, share=True)
+    validate_workflow(data, wf_name, path=spath, locate=text_locator(text, spath))
     wf = Workflow.from_raw(raw, name=wf_name)
-    wf._path = Path(spath) if spath else None
-    # Text read from a file is its bytes decoded strictly, so encoding it gives them back.
-    digest = file_digest(doc.text.encode("utf-8")) if isinstance(source, Path) else None
-    wf._source = SourceLink(doc, spath, digest)
+    wf._path = file
+    # Text read from a file is its bytes decoded strictly: their digest is that of the text.
+    digest = file_digest(content) if content is not None else None
+    wf._source = SourceLink(text, spath, tree_fingerprint(raw), digest)
     return wf
 
 
@@ -92,10 +117,22 @@ def _workflow_name(path: Path) -> str:
     return name[:-4] if name.endswith(".dig") else path.stem
 
 
-def _locator(doc: SourceDoc) -> Any:
+def _locator(doc: SourceDoc) -> Locator:
     def locate(keys: tuple[str, ...]) -> tuple[int, int] | None:
         node = find_node(doc, keys)
         return doc.line_col(node.start) if node is not None else None
+
+    return locate
+
+
+def text_locator(text: str, path: str | None) -> Locator:
+    """A locator (key path → line, column) that parses *text* only when asked (on a problem)."""
+    docs: list[SourceDoc] = []
+
+    def locate(keys: tuple[str, ...]) -> tuple[int, int] | None:
+        if not docs:
+            docs.append(parse_source(text, path))
+        return _locator(docs[0])(keys)
 
     return locate
 
@@ -160,7 +197,8 @@ def check_workflow(workflow: Workflow) -> None:
     _after/_background, schedules), for models built or edited in code.
     """
     path = str(workflow.path) if workflow.path is not None else None
-    locate = _locator(workflow._source.doc) if workflow._source is not None else None
+    link = workflow._source
+    locate = text_locator(link.text, link.path) if link is not None else None
     validate_workflow(to_data(workflow), workflow.name, path=path, locate=locate)
 
 

@@ -10,13 +10,15 @@ each file into one small typed result (:class:`Changed`, :class:`Unchanged`, :cl
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol, runtime_checkable
 
 from digrefactor._errors import DigError
-from digrefactor.models import Workflow
+
+if TYPE_CHECKING:
+    from digrefactor.models import Workflow
 
 __all__ = [
     "Changed",
@@ -110,7 +112,7 @@ class CodemodPass:
         """Build the pass from parsed options; raise :class:`PassUsageError` on bad values."""
         raise NotImplementedError
 
-    def prepare(self, files: list[tuple[Path, Path]]) -> None:
+    def prepare(self, files: Sequence[tuple[Path, Path]]) -> None:
         """Check the whole run (``(file, root)`` pairs) before any file is touched.
 
         Raise :class:`PassUsageError` to stop the run (e.g. a rename target already exists).

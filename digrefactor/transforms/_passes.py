@@ -1034,7 +1034,7 @@ class RenameWorkflow(CodemodPass):
             return real_path(path) in self.renamed
         return path.is_file()
 
-    def prepare(self, files: list[tuple[Path, Path]]) -> None:
+    def prepare(self, files: Sequence[tuple[Path, Path]]) -> None:
         """Refuse overwriting ``NEW.dig``; refuse the whole rename when it could not be complete.
 
         Every ``.dig`` file of the project directories (hidden ones aside, *whatever* the

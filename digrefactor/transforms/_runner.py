@@ -10,6 +10,7 @@ streamed back as they complete.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import importlib.util
 import os
@@ -25,8 +26,9 @@ from typing import Any
 from digrefactor._datatree import raw_equal
 from digrefactor._errors import DigError, DigValidationError, DigWriteError
 from digrefactor._limits import with_recursion_room
-from digrefactor.dialect import include_snapshot, read_problem
-from digrefactor.parse import file_digest, load_workflow, to_data
+from digrefactor.dialect import expand_includes, include_snapshot, read_problem, read_raw_text
+from digrefactor.files import FileList
+from digrefactor.parse import file_digest, load_workflow
 from digrefactor.syntax import decode_source
 from digrefactor.transforms._api import (
     Changed,
@@ -153,19 +155,26 @@ def unified_diff(old: str, new: str, old_path: Path, new_path: Path | None = Non
 
 @with_recursion_room
 def apply_pass(
-    pass_: Pass, text: str, *, path: Path, root: Path | None = None, **options: Any
+    pass_: Pass,
+    text: str,
+    *,
+    path: Path,
+    root: Path | None = None,
+    diff: bool = True,
+    **options: Any,
 ) -> tuple[FileResult, str]:
     """Run *pass_* on *text* (the file at *path*, which need not exist); nothing is written.
 
     Returns the result and the new text (the old text unless changed). Used by tests and by
-    :func:`run_file`.
+    :func:`run_file`. ``diff=False`` leaves :attr:`Changed.diff` empty (not needed when the
+    files are written, and building it costs about as much as reading the file).
     """
     root = root if root is not None else path.parent
     try:
         wf = load_workflow(text, path=path)
     except DigError as exc:
         return Failed(path, exc.with_path(path)), text
-    return _edit(pass_, wf, text, path=path, root=root, options=options)
+    return _edit(pass_, wf, text, path=path, root=root, options=options, diff=diff)
 
 
 def _edit(
@@ -176,11 +185,9 @@ def _edit(
     path: Path,
     root: Path,
     options: Mapping[str, Any],
+    diff: bool = True,
 ) -> tuple[FileResult, str]:
     ctx = PassContext(path=path, root=root, options=dict(options))
-    # With includes, an edit can land on a key an !include overrides: remember what Digdag
-    # sees now, to say so when the text changes but that does not.
-    seen_before = _digdag_view(wf) if "!include" in text else None
     try:
         pass_(wf, ctx)
     except SkipFile as skip:
@@ -216,12 +223,13 @@ def _edit(
     renamed = new_path is not None and new_path != path
     # The writer returns the original text when the edited model's data equals the file's,
     # and verifies its own output; so an unchanged file costs no extra data-tree comparison.
+    seen_after = None
     try:
         new_text = render_workflow(wf)
         if new_text != text or renamed:
             # Changed files are re-loaded like any workflow (Digdag's rules included) and must
             # mean exactly what the edited model means.
-            verify_workflow_text(new_text, wf, path=new_path or path)
+            seen_after = verify_workflow_text(new_text, wf, path=new_path or path)
     except DigError as exc:
         if isinstance(exc, DigWriteError):
             return Failed(path, exc.with_path(path)), text
@@ -239,19 +247,22 @@ def _edit(
         )
     if new_text == text and not renamed:
         return Unchanged(path, warnings), text
-    if seen_before is not None and raw_equal(_digdag_view(wf), seen_before):
+    # With includes, an edit can land on a key an !include overrides: say so when the text
+    # changes but what Digdag sees (the tree just verified) does not.
+    if "!include" in text and raw_equal(seen_after, _digdag_view(text, path)):
         warnings += (
             "the edit changes the file but not what Digdag runs: an !include overrides the "
             "edited keys (edit the included file instead)",
         )
-    diff = unified_diff(text, new_text, path, new_path)
-    return Changed(path, diff, warnings, new_path if renamed else None), new_text
+    text_diff = unified_diff(text, new_text, path, new_path) if diff else ""
+    return Changed(path, text_diff, warnings, new_path if renamed else None), new_text
 
 
-def _digdag_view(wf: Any) -> Any:
+def _digdag_view(text: str, path: Path) -> Any:
+    """What Digdag sees in *text* as the file *path* (includes expanded), if it loads."""
     try:
-        return to_data(wf)
-    except DigError:
+        return expand_includes(read_raw_text(text, str(path)), share=True)
+    except (DigError, ValueError):
         return None
 
 
@@ -271,6 +282,7 @@ def run_file(
     root: Path | None = None,
     options: Mapping[str, Any] | None = None,
     write: bool = True,
+    diff: bool = True,
 ) -> FileResult:
     """Run *pass_* on one file; write it (atomically) when changed and *write* is true.
 
@@ -295,7 +307,9 @@ def run_file(
             DigError(f"internal error while loading ({type(exc).__name__}: {exc})", path=path),
             traceback.format_exc(),
         )
-    result, new_text = _edit(pass_, wf, text, path=path, root=root, options=options or {})
+    result, new_text = _edit(
+        pass_, wf, text, path=path, root=root, options=options or {}, diff=diff
+    )
     if write and isinstance(result, Changed):
         try:
             _write_result(path, result, new_text, file_digest(data))
@@ -337,15 +351,17 @@ def _init_worker(
     options: Mapping[str, Any],
     write: bool,
     snapshot: Mapping[str, bytes] | None = None,
+    diff: bool = True,
 ) -> None:
     _WORKER["pass"] = pass_.load() if isinstance(pass_, PassRef) else pass_
     _WORKER["options"] = options
     _WORKER["write"] = write
     _WORKER["snapshot"] = snapshot or {}
+    _WORKER["diff"] = diff
 
 
-def _work(item: tuple[Path, Path]) -> FileResult:
-    path, root = item
+def _work(item: tuple[str, str]) -> FileResult:
+    path, root = Path(item[0]), Path(item[1])
     try:
         with include_snapshot(_WORKER["snapshot"]):
             return run_file(
@@ -354,6 +370,7 @@ def _work(item: tuple[Path, Path]) -> FileResult:
                 root=root,
                 options=_WORKER["options"],
                 write=_WORKER["write"],
+                diff=_WORKER["diff"],
             )
     except Exception as exc:  # pragma: no cover - run_file reports everything it can
         return Failed(
@@ -363,9 +380,9 @@ def _work(item: tuple[Path, Path]) -> FileResult:
         )
 
 
-def _lost(item: tuple[Path, Path], reason: str, pid: int) -> FileResult:
+def _lost(item: tuple[str, str], reason: str, pid: int) -> FileResult:
     """The result of a file whose worker died or timed out (and the temp files it left)."""
-    path = item[0]
+    path = Path(item[0])
     if pid:
         for directory in {path.parent, Path(os.path.realpath(path)).parent}:
             for leftover in directory.glob(f".*.{pid}.*.tmp"):
@@ -386,6 +403,7 @@ def run_files(
     jobs: int | None = None,
     isolate: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
+    diff: bool = True,
 ) -> Generator[FileResult, None, None]:
     """Run a pass over ``(path, root)`` pairs; yield results in file order as they complete.
 
@@ -397,8 +415,15 @@ def run_files(
 
     The result does not depend on ``jobs``: ``!include`` of a file that this run may edit
     reads the file as it was before the run started, in every worker and at any moment.
+    ``diff=False`` leaves :attr:`Changed.diff` empty.
     """
-    items = list(files)
+    # A compact copy (strings): a run over many thousands of files should not hold, nor hand
+    # to every forked worker, thousands of Path objects (the memory a run needs stays flat).
+    if isinstance(files, FileList):
+        items = files.strings()
+    else:
+        items = [(os.fspath(path), os.fspath(root)) for path, root in files]
+    del files
     included = _included_by(path for path, _ in items)
     in_run = {os.path.realpath(path) for path, _ in items}
     snapshot: dict[str, bytes] = {}
@@ -415,6 +440,7 @@ def run_files(
         isolate=isolate,
         timeout=timeout,
         snapshot=snapshot,
+        diff=diff,
     ):
         if (
             isinstance(result, Failed)
@@ -435,24 +461,25 @@ _INCLUDE = re.compile(
 )
 
 
-def _included_by(paths: Iterable[Path]) -> set[str]:
+def _included_by(paths: Iterable[str]) -> set[str]:
     """Real paths of the files that the given files name in `!include : path` directives."""
     out: set[str] = set()
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError:
             continue
-        if "!include" not in text:
+        if b"!include" not in data:
             continue
-        for m in _INCLUDE.finditer(text):
+        for m in _INCLUDE.finditer(data.decode("utf-8", errors="replace")):
             target = m.group(1) or m.group(2) or m.group(3) or ""
-            out.add(os.path.realpath(path.parent / target))
+            out.add(os.path.realpath(os.path.join(os.path.dirname(path), target)))
     return out
 
 
 def _run(
-    items: list[tuple[Path, Path]],
+    items: list[tuple[str, str]],
     pass_: Pass | PassRef,
     *,
     options: Mapping[str, Any] | None,
@@ -461,25 +488,33 @@ def _run(
     isolate: bool,
     timeout: float | None,
     snapshot: Mapping[str, bytes],
+    diff: bool,
 ) -> Iterator[FileResult]:
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
     jobs = min(jobs, len(items))
     if jobs <= 1 and not isolate:
-        _init_worker(pass_, options, write, snapshot)
+        _init_worker(pass_, options, write, snapshot, diff)
         try:
             for item in items:
                 yield _work(item)
         finally:
             _WORKER.clear()
         return
-    # Results are small (diffs); models stay in the workers.
-    yield from run_in_workers(
-        items,
-        _work,
-        jobs=max(jobs, 1),
-        lost=_lost,
-        init=_init_worker,
-        init_args=(pass_, options, write, snapshot),
-        timeout=timeout,
-    )
+    # Forked workers share this process's memory until either side writes to it; the cyclic
+    # garbage collector writes to every object it scans, which would copy those pages into
+    # every process, the more the longer the run. Frozen objects are never scanned.
+    gc.freeze()
+    try:
+        # Results are small (diffs); models stay in the workers.
+        yield from run_in_workers(
+            items,
+            _work,
+            jobs=max(jobs, 1),
+            lost=_lost,
+            init=_init_worker,
+            init_args=(pass_, options, write, snapshot, diff),
+            timeout=timeout,
+        )
+    finally:
+        gc.unfreeze()

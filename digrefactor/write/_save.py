@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from digrefactor._datatree import tree_fingerprint
 from digrefactor._errors import DigConflictError, DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
 from digrefactor.export._emit import export_workflow
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.parse import SourceLink, file_digest
-from digrefactor.syntax import parse_source
 from digrefactor.write._verify import verify_workflow_file
 from digrefactor.write._writer import rewrite_text
 
@@ -46,7 +46,10 @@ def write_workflow(workflow: Workflow, *, verify: bool = True) -> str:
     link = workflow._source
     if link is None:
         return export_workflow(workflow)
-    return rewrite_text(link.doc, workflow.to_raw(), verify=verify)
+    new_raw = workflow.to_raw()
+    if link.fingerprint is not None and tree_fingerprint(new_raw) == link.fingerprint:
+        return str(link.text)  # unedited: the file already reads as this tree
+    return rewrite_text(link.doc, new_raw, verify=verify)
 
 
 def _kind(mode: int) -> str:
@@ -155,8 +158,9 @@ def atomic_write(
     exists by the time of the rename, that is a :class:`DigConflictError` too.
     """
     # Write through a symlink to the file it names (as an editor does): replacing the link
-    # itself would silently split the project from the file it shares.
-    target = Path(os.path.realpath(path))
+    # itself would silently split the project from the file it shares. Only a link needs
+    # resolving (realpath costs a system call per path component, on every file written).
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     data = encode_text(text, path) if isinstance(text, str) else text
     existing_mode = _target_mode(target, path)
     try:
@@ -248,7 +252,7 @@ def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
     except DigError as exc:
         raise exc.with_path(target) from None
     link = _own_file_link(workflow, target)
-    if link is not None and text == link.doc.text:
+    if link is not None and text == link.text:
         return False  # nothing changed since the file was read (or last saved)
     data = encode_text(text, target)
     if read_regular(target) == data:
@@ -256,14 +260,15 @@ def save_workflow(workflow: Workflow, path: str | Path | None = None) -> bool:
     verify_workflow_file(text, workflow, target)
     atomic_write(target, data, expect=link.disk_digest if link is not None else None)
     if link is not None:
-        _saved(link, text, data)
+        _saved(link, text, data, workflow)
     return True
 
 
-def _saved(link: SourceLink, text: str, data: bytes) -> None:
-    """The workflow's file now holds *text*: later edits are written relative to it, and a
-    later save checks the file still holds it."""
-    link.doc = parse_source(text, link.path)
+def _saved(link: SourceLink, text: str, data: bytes, workflow: Workflow) -> None:
+    """The workflow's file now holds *text* (verified to read as *workflow*): later edits are
+    written relative to it, and a later save checks the file still holds it."""
+    link.text = text
+    link.fingerprint = tree_fingerprint(workflow.to_raw())
     link.disk_digest = file_digest(data)
 
 
@@ -300,8 +305,8 @@ def save_project(project: WorkflowProject, directory: str | Path | None = None) 
         except OSError as exc:
             raise DigWriteError(f"cannot write: {exc.strerror or exc}", path=target) from None
         atomic_write(target, data, expect=link.disk_digest if link is not None else None)
-        if link is not None:
-            _saved(link, data.decode("utf-8"), data)
+        if link is not None and workflow is not None:
+            _saved(link, data.decode("utf-8"), data, workflow)
         written.append(target)
 
     # Other files first: workflows are verified against the files they include.

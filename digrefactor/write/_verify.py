@@ -5,24 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digrefactor._datatree import raw_equal
+from digrefactor._datatree import DataTree, raw_equal
 from digrefactor._errors import DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
-from digrefactor.dialect import expand_includes, load_raw_text, validate_workflow
+from digrefactor.dialect import expand_includes, read_raw_text, validate_workflow
 from digrefactor.models import Workflow
 from digrefactor.parse import to_data
-from digrefactor.parse._load import _locator
+from digrefactor.parse._load import text_locator
 
 __all__ = ["verify_workflow_file"]
 
 
 @with_recursion_room
-def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None = None) -> None:
+def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None = None) -> DataTree:
     """Raise :class:`DigWriteError` unless *text*, as the file *path*, reads back as *workflow*.
 
     The text is loaded like any workflow (Digdag's validation included, ``!include`` resolved
     relative to *path*, default: the workflow's own path) and its data tree must equal
-    ``to_data(workflow)``.
+    ``to_data(workflow)``. Returns that data tree (what Digdag will see): a view for reading,
+    which shares the included files' trees.
     """
     where = Path(path) if path is not None else workflow.path
     try:
@@ -37,9 +38,9 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
     spath = str(where) if where is not None else None
     try:
         # What load_workflow does, minus building models: read, expand, Digdag's checks.
-        doc, raw = load_raw_text(text, spath)
-        data = expand_includes(raw)
-        validate_workflow(data, workflow.name, path=spath, locate=_locator(doc))
+        raw = read_raw_text(text, spath)
+        data: DataTree = expand_includes(raw, share=True)
+        validate_workflow(data, workflow.name, path=spath, locate=text_locator(text, spath))
     except DigError as exc:
         raise DigWriteError(
             f"the new text would not load ({exc.message}); the file was left unchanged",
@@ -55,3 +56,4 @@ def verify_workflow_file(text: str, workflow: Workflow, path: str | Path | None 
             "the file was left unchanged",
             path=where,
         )
+    return data

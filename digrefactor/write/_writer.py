@@ -11,6 +11,7 @@ intended tree; otherwise nothing is written.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import json
 import re
@@ -20,7 +21,7 @@ from typing import Any
 from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
-from digrefactor.dialect import resolve_document
+from digrefactor.dialect import read_raw_text, resolve_document, resolve_plain
 from digrefactor.dialect._scalars import java_key_string
 from digrefactor.export._emit import (
     _double_quoted,
@@ -40,7 +41,6 @@ from digrefactor.syntax import (
     ScalarNode,
     SequenceNode,
     SourceDoc,
-    parse_source,
     walk_nodes,
 )
 
@@ -112,10 +112,18 @@ class _Writer:
         self.nl = doc.newline
         self.edits: list[_Edit] = []
         self.seq = 0
-        self.unit = self._detect_unit()
-        self.quote = self._detect_quote()
 
     # ------------------------------------------------------------------ file style
+
+    @functools.cached_property
+    def unit(self) -> str:
+        """The file's indentation step (found when new lines need it)."""
+        return self._detect_unit()
+
+    @functools.cached_property
+    def quote(self) -> str:
+        """The quote the file mostly uses (found when a new value needs quoting)."""
+        return self._detect_quote()
 
     def _detect_unit(self) -> str:
         root = self.doc.root
@@ -382,8 +390,6 @@ class _Writer:
     def key_of(self, knode: Node) -> str:
         if isinstance(knode, ScalarNode):
             if knode.tag is None:
-                from digrefactor.dialect import resolve_plain
-
                 value = resolve_plain(knode.value) if knode.style == "" else knode.value
                 return value if isinstance(value, str) else java_key_string(value)
             if knode.tag == "tag:yaml.org,2002:str":
@@ -428,10 +434,19 @@ class _Writer:
         if not entries:
             self.replace(node, new, ctx)
             return
+        new_items = self.new_keys(new)
+        if len(entries) == len(new_items) and all(
+            e.ckey == c for e, (c, _, _) in zip(entries, new_items, strict=True)
+        ):
+            # The same keys in the same order (the usual edit): only values can differ.
+            col = self.doc.indent_of(entries[0].knode.start)  # type: ignore[union-attr]
+            for e, old_value, (_, _, value) in zip(entries, old.values(), new_items, strict=True):
+                if not raw_equal(old_value, value):
+                    self.diff(e.vnode, old_value, value, self.child_ctx(e, col))
+            return
         old_by_ckey = {e.ckey: e for e in entries}
         # Entries and the old mapping's items correspond one to one (no merges, no repeats).
         old_values = {e.ckey: v for e, v in zip(entries, old.values(), strict=True)}
-        new_items = self.new_keys(new)
         old_keys = [e.ckey for e in entries]
         new_ckeys = [c for c, _, _ in new_items]
         col = self.doc.indent_of(entries[0].knode.start)  # type: ignore[union-attr]
@@ -449,20 +464,20 @@ class _Writer:
                 if self.same_entry(old_keys[i], old_values[old_keys[i]], new_items[j]):
                     renames[j] = i
         renamed_old = set(renames.values())
-        separated = self.blank_separated(entries, col)
         # Where each new entry lands: after the block of the previous new entry that stays.
-        anchor_end: int | None = None
-        first_start, _ = self.block_span(entries[0], col)
+        # Block spans (comment lines included) are found only when something is inserted.
+        anchor: _Entry | None = None
+        separated: bool | None = None
         for j, (ckey, key, value) in enumerate(new_items):
             if j in old_of_new:
                 e = entries[old_of_new[j]]
                 self.diff(e.vnode, old_values[e.ckey], value, self.child_ctx(e, col))
-                anchor_end = self.block_span(e, col)[1]
+                anchor = e
                 continue
             if j in renames:
                 e = entries[renames[j]]
                 self.rename(e, key, value, old_values[e.ckey], col)
-                anchor_end = self.block_span(e, col)[1]
+                anchor = e
                 continue
             # Inserted (or moved here from elsewhere).
             moved = old_by_ckey.get(ckey) if ckey in both else None
@@ -473,6 +488,10 @@ class _Writer:
                     block += self.nl
             else:
                 block = self.lines(_mapping_lines({key: value}, " " * col, self.unit)) + self.nl
+            if separated is None:
+                separated = self.blank_separated(entries, col)
+            anchor_end = self.block_span(anchor, col)[1] if anchor is not None else None
+            first_start = self.block_span(entries[0], col)[0]
             self.insert_block(block, anchor_end, first_start, separated)
         for i, e in enumerate(entries):
             if i in matched_old or i in renamed_old:
@@ -734,8 +753,7 @@ def verify_text(text: str, intended: DataTree | Workflow, *, path: str | None = 
         path = path or (str(intended.path) if intended.path else None)
         intended = intended.to_raw()
     try:
-        doc = parse_source(text, path)
-        got = resolve_document(doc, None)
+        got = read_raw_text(text, includes=False)  # includes by path, as in *intended*
     except DigError as exc:
         raise DigWriteError(
             f"the rewritten text does not parse ({exc.message}); the file was left unchanged",

@@ -282,3 +282,35 @@ def test_include_fragments_are_skipped_not_failed(tmp_path: Path) -> None:
     assert "fragment" in results["params.dig"].reason
     assert isinstance(results["main.dig"], Changed)
     assert isinstance(results["stray.dig"], Failed)  # nobody includes it: a broken workflow
+
+
+def test_a_failed_write_in_a_batch_fails_that_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _tree(tmp_path)
+    victim = tmp_path / "d1" / "wf1.dig"
+    before = victim.read_bytes()
+    real_replace = os.replace
+
+    def replace(src: str, dst: object) -> None:
+        if Path(str(dst)) == victim:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("digrefactor.write._save.os.replace", replace)
+    results = {r.path: r for r in run_files(files, RenameOperator("td", "td_run"), jobs=1)}
+    failed = results[victim]
+    assert isinstance(failed, Failed) and "No space left on device" in failed.message
+    assert victim.read_bytes() == before
+    others = [p for p, r in results.items() if isinstance(r, Changed)]
+    assert len(others) == 8
+    assert all("td_run>" in p.read_text() for p in others)
+    assert not [p for p in tmp_path.rglob(".*.tmp")]
+
+
+def test_diffs_only_when_asked(tmp_path: Path) -> None:
+    files = _tree(tmp_path)
+    quiet = [r for r in run_files(files, RenameOperator("td", "td_run"), write=False, diff=False)]
+    assert [r.diff for r in quiet if isinstance(r, Changed)] == [""] * 9
+    loud = [r for r in run_files(files, RenameOperator("td", "td_run"), write=False, jobs=2)]
+    assert all("+  td_run>" in r.diff for r in loud if isinstance(r, Changed))
