@@ -34,6 +34,7 @@ from digrefactor.convert._ir import (
 )
 from digrefactor.models import (
     OPERATORS,
+    SCHEDULE_CLASSES,
     DigModel,
     GroupTask,
     OperatorTask,
@@ -43,7 +44,6 @@ from digrefactor.models import (
     Workflow,
     WorkflowProject,
 )
-from digrefactor.models._schedule import SCHEDULE_CLASSES
 from digrefactor.syntax import (
     AliasNode,
     MappingNode,

@@ -27,6 +27,9 @@ __all__ = [
     "TOP_LEVEL_KEYS",
     "Locator",
     "check_workflow_name",
+    "schedule_format_problem",
+    "task_name_problem",
+    "valid_timezone",
     "validate_workflow",
 ]
 
@@ -105,7 +108,8 @@ def check_workflow_name(name: str) -> str | None:
     return None
 
 
-def _task_name_problem(raw: str, top_level: bool) -> str | None:
+def task_name_problem(raw: str, top_level: bool) -> str | None:
+    """Why Digdag rejects task key *raw* (``+name``; ``top_level`` forbids ``^``), or None."""
     if len(raw) > 255:
         return f'task name must not be longer than 255 characters: "{raw}"'
     if not raw.startswith(("+", "^")) or len(raw) < 2:
@@ -149,7 +153,7 @@ def validate_workflow(
 ) -> None:
     """Raise :class:`DigValidationError` for anything Digdag rejects at push/check time."""
     c = _Checker(name, path, locate)
-    problem = check_workflow_name(name) or _task_name_problem("+" + name, top_level=True)
+    problem = check_workflow_name(name) or task_name_problem("+" + name, top_level=True)
     if problem:
         # The file's name is at fault, not a line of it: point at the start of the file.
         if path is None:
@@ -178,7 +182,7 @@ def validate_workflow(
         if value is None and key not in ("_export", "timezone"):
             raise c.fail(f"Parameter '{key}' is required but null", (key,))
         if key.startswith("+"):
-            problem = _task_name_problem(key, top_level=True)
+            problem = task_name_problem(key, top_level=True)
             if problem:
                 raise c.fail(f"Validating workflow failed: {problem}", (key,))
     tz = data.get("timezone")
@@ -243,6 +247,7 @@ def _check_schedule(c: _Checker, schedule: Any) -> None:
 
 
 def schedule_format_problem(kind: str, value: Any) -> str | None:
+    """Why Digdag rejects ``<kind>>: <value>`` as a schedule, or None when it accepts it."""
     text = value if isinstance(value, str) else str(value)
     fields = {"hourly": 2, "daily": 3}
 
@@ -281,7 +286,7 @@ def _check_group(
         value = data[key]
         where = (*at, key)
         if not top_level:
-            problem = _task_name_problem(key, top_level=False)
+            problem = task_name_problem(key, top_level=False)
             if problem:
                 raise c.fail(f"Validating workflow failed: {problem}", where)
         if isinstance(value, list) and all(isinstance(v, dict) for v in value):

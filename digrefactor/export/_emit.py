@@ -14,12 +14,23 @@ from typing import Any
 from digrefactor._datatree import DataTree, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
-from digrefactor.dialect import resolve_document
-from digrefactor.dialect._scalars import resolve_plain
+from digrefactor.dialect import resolve_document, resolve_plain
 from digrefactor.models import Workflow
 from digrefactor.syntax import parse_source
 
-__all__ = ["export_workflow", "render_block", "render_key", "render_scalar"]
+__all__ = [
+    "double_quoted",
+    "export_workflow",
+    "literal_block",
+    "literal_ok",
+    "mapping_lines",
+    "plain_ok",
+    "quoted",
+    "render_block",
+    "render_key",
+    "render_scalar",
+    "sequence_lines",
+]
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 #: Characters YAML reads as line breaks: they can only be written as escapes.
@@ -56,7 +67,8 @@ def plain_ok(text: str, *, key: bool = False) -> bool:
     return isinstance(value, str) and value == text
 
 
-def _double_quoted(text: str) -> str:
+def double_quoted(text: str) -> str:
+    """*text* as a double-quoted scalar, escaping what YAML cannot carry literally."""
     out = ['"']
     for ch in text:
         if ch == "\\":
@@ -101,7 +113,7 @@ def quoted(text: str) -> str:
         and ("\t" not in text)
     ):
         return "'" + text.replace("'", "''") + "'"
-    return _double_quoted(text)
+    return double_quoted(text)
 
 
 def render_float(value: float) -> str:
@@ -143,10 +155,12 @@ def render_scalar(value: Any) -> str:
 
 
 def render_key(key: str) -> str:
+    """A mapping key's text (quoted when needed)."""
     return key if plain_ok(key, key=True) else quoted(key)
 
 
-def _literal_ok(text: str) -> bool:
+def literal_ok(text: str) -> bool:
+    """True when multi-line *text* written as a literal block (``|``) loads back exactly."""
     if "\n" not in text or "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
         return False
     if not all(_printable(c) or c == "\n" for c in text):
@@ -161,7 +175,7 @@ def _literal_ok(text: str) -> bool:
     return bool(text.strip("\n"))
 
 
-def _literal(text: str, indent: str, parent: int) -> str:
+def literal_block(text: str, indent: str, parent: int) -> str:
     """A literal block whose content lines start with *indent*; *parent* is the column of the
     key (or dash) the block belongs to: an explicit indentation indicator counts from there."""
     if text.endswith("\n\n"):
@@ -179,7 +193,7 @@ def _literal(text: str, indent: str, parent: int) -> str:
     relative = len(indent) - parent
     indicator = str(relative) if first.startswith((" ", "\t")) else ""
     if indicator and not 1 <= relative <= 9:
-        return _double_quoted(text)
+        return double_quoted(text)
     lines = [(indent + line) if line else "" for line in content.split("\n")]
     return f"|{indicator}{chomp}\n" + "\n".join(lines)
 
@@ -187,7 +201,7 @@ def _literal(text: str, indent: str, parent: int) -> str:
 def render_block(value: Any, level: int, unit: str) -> list[str]:
     """Lines (without newlines) of a mapping's entries at *level* of indentation."""
     assert isinstance(value, dict)
-    return _mapping_lines(value, unit * level, unit)
+    return mapping_lines(value, unit * level, unit)
 
 
 def _value_after_key(value: Any, indent: str, unit: str) -> tuple[str, list[str]]:
@@ -195,13 +209,13 @@ def _value_after_key(value: Any, indent: str, unit: str) -> tuple[str, list[str]
     if isinstance(value, dict):
         if not value:
             return " {}", []
-        return "", _mapping_lines(value, indent + unit, unit)
+        return "", mapping_lines(value, indent + unit, unit)
     if isinstance(value, list):
         if not value:
             return " []", []
-        return "", _sequence_lines(value, indent + unit, unit)
-    if isinstance(value, str) and "\n" in value and _literal_ok(value):
-        block = _literal(value, indent + unit, len(indent))
+        return "", sequence_lines(value, indent + unit, unit)
+    if isinstance(value, str) and "\n" in value and literal_ok(value):
+        block = literal_block(value, indent + unit, len(indent))
         head, _, rest = block.partition("\n")
         return " " + head, rest.split("\n")
     if value is None:
@@ -209,7 +223,8 @@ def _value_after_key(value: Any, indent: str, unit: str) -> tuple[str, list[str]
     return " " + render_scalar(value), []
 
 
-def _mapping_lines(mapping: DataTree, indent: str, unit: str) -> list[str]:
+def mapping_lines(mapping: DataTree, indent: str, unit: str) -> list[str]:
+    """Block-style lines of *mapping*'s entries, each starting with *indent* (*unit* per level)."""
     lines: list[str] = []
     for key, value in mapping.items():
         if is_include_entry(key, value):
@@ -221,16 +236,17 @@ def _mapping_lines(mapping: DataTree, indent: str, unit: str) -> list[str]:
     return lines
 
 
-def _sequence_lines(items: list[Any], indent: str, unit: str) -> list[str]:
+def sequence_lines(items: list[Any], indent: str, unit: str) -> list[str]:
+    """Block-style lines of *items* (``- item``), each dash at *indent* (*unit* per level)."""
     lines: list[str] = []
     for item in items:
         if isinstance(item, dict) and item:
-            sub = _mapping_lines(item, indent + "  ", unit)
+            sub = mapping_lines(item, indent + "  ", unit)
             first = sub[0][len(indent) + 2 :]
             lines.append(f"{indent}- {first}")
             lines.extend(sub[1:])
         elif isinstance(item, list) and item:
-            sub = _sequence_lines(item, indent + "  ", unit)
+            sub = sequence_lines(item, indent + "  ", unit)
             lines.append(f"{indent}- {sub[0][len(indent) + 2 :]}")
             lines.extend(sub[1:])
         else:
@@ -271,7 +287,7 @@ def _emit(raw: DataTree, indent: int) -> str:
     out: list[str] = []
     prev_block = False
     for key, value in raw.items():
-        lines = _mapping_lines({key: value}, "", unit)
+        lines = mapping_lines({key: value}, "", unit)
         is_task = key.startswith("+") or key in ("_error", "_check") or is_include_entry(key, value)
         if out and (is_task or prev_block):
             out.append("")

@@ -1,7 +1,7 @@
 """Typed models of every Digdag construct (re-exported from :mod:`digrefactor`)."""
 
 from digrefactor._datatree import Include
-from digrefactor.models._base import DigModel
+from digrefactor.models._base import DigModel, raw_value
 from digrefactor.models._build import OPERATORS, build_task, operator_class, register_operator
 from digrefactor.models._directives import (
     IntervalRetryCondition,
@@ -59,6 +59,7 @@ from digrefactor.models._operators import (
     WaitTask,
 )
 from digrefactor.models._schedule import (
+    SCHEDULE_CLASSES,
     SCHEDULE_KINDS,
     SLA,
     CRONSchedule,
@@ -83,6 +84,7 @@ from digrefactor.models._workflow import Workflow, WorkflowProject, walk_tasks
 
 __all__ = [
     "OPERATORS",
+    "SCHEDULE_CLASSES",
     "SCHEDULE_KINDS",
     "SLA",
     "BqDdlTask",
@@ -158,6 +160,7 @@ __all__ = [
     "describe_fields",
     "describe_model",
     "operator_class",
+    "raw_value",
     "register_operator",
     "walk_tasks",
 ]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from digrefactor.models._base import DigModel
 
 __all__ = [
+    "SCHEDULE_CLASSES",
     "SCHEDULE_KINDS",
     "SLA",
     "CRONSchedule",

@@ -9,6 +9,7 @@ from digrefactor.parse._load import (
     load_project,
     load_workflow,
     normalize_definition,
+    text_locator,
     to_data,
 )
 from digrefactor.parse._projects import ProjectDir, discover_projects, projects_below_message
@@ -25,5 +26,6 @@ __all__ = [
     "load_workflow",
     "normalize_definition",
     "projects_below_message",
+    "text_locator",
     "to_data",
 ]

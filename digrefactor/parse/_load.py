@@ -12,6 +12,7 @@ from digrefactor._datatree import DataTree, Include, is_include_key, tree_finger
 from digrefactor._errors import DigError, DigIncludeError
 from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import (
+    Locator,
     expand_includes,
     key_text,
     load_raw_file,
@@ -19,7 +20,6 @@ from digrefactor.dialect import (
     read_raw_text,
     validate_workflow,
 )
-from digrefactor.dialect._validate import Locator
 from digrefactor.files import project_file_paths
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.syntax import MappingNode, Node, ScalarNode, SourceDoc, parse_source
@@ -31,6 +31,7 @@ __all__ = [
     "file_digest",
     "load_project",
     "load_workflow",
+    "text_locator",
     "to_data",
 ]
 

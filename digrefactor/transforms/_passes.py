@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from digrefactor._errors import DigError
-from digrefactor.dialect import load_raw_text, resolve_plain
-from digrefactor.dialect._validate import (
+from digrefactor.dialect import (
     SCHEDULE_MODIFIERS,
-    _task_name_problem,
     check_workflow_name,
+    load_raw_text,
+    resolve_plain,
     schedule_format_problem,
+    task_name_problem,
     valid_timezone,
 )
 from digrefactor.files import real_path, walk
 from digrefactor.models import (
+    SCHEDULE_CLASSES,
     DigModel,
     GroupTask,
     IntervalRetryCondition,
@@ -36,7 +38,6 @@ from digrefactor.models import (
     Workflow,
     build_task,
 )
-from digrefactor.models._schedule import SCHEDULE_CLASSES
 from digrefactor.parse import load_workflow
 from digrefactor.transforms._api import CodemodPass, PassContext, PassUsageError
 from digrefactor.transforms._params import (
@@ -938,7 +939,7 @@ class RenameTask(CodemodPass):
     def __init__(self, old: str, new: str) -> None:
         new_short = new[1:] if new.startswith("+") else new
         # Digdag's own rule (a renamed task may be a top-level one, so no `^` either).
-        problem = _task_name_problem("+" + new_short, top_level=True)
+        problem = task_name_problem("+" + new_short, top_level=True)
         if problem is not None:
             raise PassUsageError(f"rename-task: {new!r} is not a valid task name: {problem}")
         self.old = old

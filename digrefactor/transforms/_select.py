@@ -228,7 +228,7 @@ def _own_value(model: DigModel, key: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    from digrefactor.models._base import raw_value
+    from digrefactor.models import raw_value
 
     return raw_value(value)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from digrefactor._datatree import tree_fingerprint
 from digrefactor._errors import DigConflictError, DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
-from digrefactor.export._emit import export_workflow
+from digrefactor.export import export_workflow
 from digrefactor.models import Workflow, WorkflowProject
 from digrefactor.parse import SourceLink, file_digest
 from digrefactor.write._verify import verify_workflow_file

@@ -10,8 +10,7 @@ from digrefactor._errors import DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
 from digrefactor.dialect import expand_includes, read_raw_text, validate_workflow
 from digrefactor.models import Workflow
-from digrefactor.parse import to_data
-from digrefactor.parse._load import text_locator
+from digrefactor.parse import text_locator, to_data
 
 __all__ = ["verify_workflow_file"]
 

@@ -21,17 +21,16 @@ from typing import Any
 from digrefactor._datatree import DataTree, Include, is_include_entry, raw_equal
 from digrefactor._errors import DigError, DigWriteError
 from digrefactor._limits import with_recursion_room
-from digrefactor.dialect import read_raw_text, resolve_document, resolve_plain
-from digrefactor.dialect._scalars import java_key_string
-from digrefactor.export._emit import (
-    _double_quoted,
-    _literal,
-    _literal_ok,
-    _mapping_lines,
-    _sequence_lines,
+from digrefactor.dialect import java_key_string, read_raw_text, resolve_document, resolve_plain
+from digrefactor.export import (
+    double_quoted,
+    literal_block,
+    literal_ok,
+    mapping_lines,
     plain_ok,
     quoted,
     render_scalar,
+    sequence_lines,
 )
 from digrefactor.models import Workflow
 from digrefactor.syntax import (
@@ -194,11 +193,11 @@ class _Writer:
             if style == "'" and "\n" not in value and "\r" not in value and "\t" not in value:
                 return "'" + value.replace("'", "''") + "'"
             if style == '"':
-                return _double_quoted(value)
+                return double_quoted(value)
             if plain_ok(value) and not (in_flow and _FLOW_UNSAFE.search(value)):
                 return value
             if self.quote == '"' or "\n" in value or "\t" in value:
-                return _double_quoted(value)
+                return double_quoted(value)
             return quoted(value)
         return render_scalar(value)
 
@@ -487,7 +486,7 @@ class _Writer:
                 if not block.endswith("\n"):
                     block += self.nl
             else:
-                block = self.lines(_mapping_lines({key: value}, " " * col, self.unit)) + self.nl
+                block = self.lines(mapping_lines({key: value}, " " * col, self.unit)) + self.nl
             if separated is None:
                 separated = self.blank_separated(entries, col)
             anchor_end = self.block_span(anchor, col)[1] if anchor is not None else None
@@ -609,7 +608,7 @@ class _Writer:
             if j in matched_new:
                 anchor_end = self.item_span(entries[matched_new[j]])[1]
                 continue
-            block = self.lines(_sequence_lines([value], " " * dash_col, self.unit)) + self.nl
+            block = self.lines(sequence_lines([value], " " * dash_col, self.unit)) + self.nl
             self.insert_block(block, anchor_end, first_start, False)
         for i, e in enumerate(entries):
             if i not in matched_old:
@@ -650,11 +649,11 @@ class _Writer:
             if (
                 isinstance(new, str)
                 and "\n" in new
-                and _literal_ok(new)
+                and literal_ok(new)
                 and node.style in ("|", ">")
             ):
                 indent = self.block_indent(node, ctx)
-                rendered = _literal(new, indent, ctx.indent).replace("\n", self.nl)
+                rendered = literal_block(new, indent, ctx.indent).replace("\n", self.nl)
                 self.edit(node.start, self.node_end(node), rendered)
                 return
             if node.start == node.end:  # an empty (null) value right after the colon
@@ -693,9 +692,9 @@ class _Writer:
             return
         indent = " " * ctx.indent + self.unit
         if isinstance(new, dict):
-            lines = _mapping_lines(new, indent, self.unit)
+            lines = mapping_lines(new, indent, self.unit)
         else:
-            lines = _sequence_lines(new, indent, self.unit)
+            lines = sequence_lines(new, indent, self.unit)
         if start == node.start:  # a sequence item: the value follows "- " on the same line
             first = lines[0].lstrip(" ")
             self.edit(start, end, self.lines([first, *[ln for ln in lines[1:]]]))
@@ -703,8 +702,10 @@ class _Writer:
         self.edit(start, end, self.nl + self.lines(lines))
 
     def inline_value(self, new: Any, ctx: _Ctx, style: str = "") -> str:
-        if isinstance(new, str) and "\n" in new and _literal_ok(new):
-            return _literal(new, " " * ctx.indent + self.unit, ctx.indent).replace("\n", self.nl)
+        if isinstance(new, str) and "\n" in new and literal_ok(new):
+            return literal_block(new, " " * ctx.indent + self.unit, ctx.indent).replace(
+                "\n", self.nl
+            )
         return self.scalar_text(new, style, False)
 
     def block_indent(self, node: ScalarNode, ctx: _Ctx) -> str:
