@@ -37,22 +37,28 @@ def build_task(name: str | None, value: Any, key: str | None = None) -> Task:
 
     if type(value) is not dict and not isinstance(value, dict):
         task: Task = RawTask._loaded({"name": name, "value": value}, [])
+    elif _long_form(value):
+        # Digdag's OperatorManager reads `_type` first, whatever `x>` keys the task holds.
+        cls = operator_class(value["_type"])
+        task = cls.from_raw(value, name=name, operator=value["_type"], long_form=True)
     else:
         op = None
         for k in value:
             if k[-1:] == ">":
-                op = k
+                op = k  # the first one, as OperatorManager picks it (later ones stay params)
                 break
         if op is not None:
             cls = OPERATORS.get(op[:-1]) or operator_class(op[:-1])
             task = cls.from_raw(value, name=name, operator=op[:-1])
-        elif "_type" in value and isinstance(value["_type"], str):
-            cls = operator_class(value["_type"])
-            task = cls.from_raw(value, name=name, operator=value["_type"], long_form=True)
         else:
             task = GroupTask.from_raw(value, name=name)
     object.__setattr__(task, "_dig_key", key)  # Task._key, without pydantic's __setattr__
     return task
+
+
+def _long_form(data: DataTree) -> bool:
+    """Whether an operator task body names its operator as ``_type: name``."""
+    return "_type" in data and isinstance(data["_type"], str)
 
 
 def build_fields(
@@ -70,7 +76,7 @@ def build_fields(
     order: list[str] = []
     tasks: list[Any] = []
     op_seen = False
-    long_form = is_operator and not any(k[-1:] == ">" for k in data)
+    long_form = is_operator and (_long_form(data) or not any(k[-1:] == ">" for k in data))
     for key, value in data.items():
         if has_tasks:
             if key[:1] == "+":

@@ -158,12 +158,15 @@ class OperatorTask(Task):
         return [OPERATOR_SLOT, *own, PARAMS_SLOT, *directive_keys]
 
     def to_raw(self) -> DataTree:
-        ops = [k for k in self.params if k.endswith(">")]
-        if ops:
-            # A second `x>:` key would make Digdag reject the task; it is never loaded as a param.
+        # Other operator keys are data Digdag keeps: it compiles a `_check` or `_do` body only
+        # when it runs it (a task or `_error` with two is the checker's to reject). This task's
+        # own key in params would collide with .operator/.command and lose one of them.
+        own = ("_type", "_command") if self.long_form else (self.operator_key,)
+        clash = [k for k in own if k in self.params]
+        if clash:
             raise ValueError(
-                f"{type(self).__name__} {self.name!r}: params hold operator key(s) "
-                f"{', '.join(ops)}; set .operator and .command instead"
+                f"{type(self).__name__} {self.name!r}: params hold its own operator key(s) "
+                f"{', '.join(clash)}; set .operator and .command instead"
             )
         return super().to_raw()
 

@@ -254,19 +254,30 @@ class RenameOperator(CodemodPass):
                         f"{ref.full_name} is a list of mappings; rename its {self.old}> by hand"
                     )
                 continue
-            if not isinstance(task, OperatorTask) or task.operator != self.old:
+            if not isinstance(task, OperatorTask):
+                continue
+            if f"{self.old}>" in task.params and (
+                self.selector is None or self.selector.matches(ref)
+            ):
+                # A second operator key (Digdag runs only the first, or `_type`): not renamed.
+                ctx.warn(
+                    f"{ref.full_name} runs {task.operator}> and also holds {self.old}>, "
+                    f"which Digdag does not run as its operator; rename it by hand"
+                )
+            if task.operator != self.old:
                 continue
             if self.selector is not None and not self.selector.matches(ref):
                 continue
             raw = task.to_raw()
             renamed: dict[str, Any] = {}
+            op_key = "_type" if task.long_form else f"{self.old}>"
             op_done = False
             for key, value in raw.items():
-                if not op_done and key == f"{self.old}>":
-                    renamed[f"{self.new}>"] = value
-                    op_done = True
-                elif not op_done and key == "_type" and value == self.old:
-                    renamed[key] = self.new
+                if not op_done and key == op_key:
+                    if task.long_form:
+                        renamed[key] = self.new
+                    else:
+                        renamed[f"{self.new}>"] = value
                     op_done = True
                 elif key in self.params:
                     target = self.params[key]
