@@ -425,7 +425,14 @@ def run_files(
         items = [(os.fspath(path), os.fspath(root)) for path, root in files]
     del files
     included = _included_by(path for path, _ in items)
-    in_run = {os.path.realpath(path) for path, _ in items}
+    # Only a file named like an included one, or a link, can be one (realpath costs a system
+    # call per path component, and this runs before any worker starts).
+    names = {os.path.basename(target) for target in included}
+    in_run = {
+        os.path.realpath(path)
+        for path, _ in items
+        if included and (os.path.basename(path) in names or os.path.islink(path))
+    }
     snapshot: dict[str, bytes] = {}
     for target in included & in_run:
         with contextlib.suppress(OSError):
