@@ -1,7 +1,8 @@
 """Typed models of every Digdag construct (re-exported from :mod:`digrefactor`)."""
 
 from digrefactor._datatree import Include
-from digrefactor.models._base import DigModel, raw_value
+from digrefactor.models._base import DigModel
+from digrefactor.models._base import raw_value as raw_value  # for other rooms, not in __all__
 from digrefactor.models._build import OPERATORS, build_task, operator_class, register_operator
 from digrefactor.models._directives import (
     IntervalRetryCondition,
@@ -160,7 +161,6 @@ __all__ = [
     "describe_fields",
     "describe_model",
     "operator_class",
-    "raw_value",
     "register_operator",
     "walk_tasks",
 ]
