@@ -12,13 +12,13 @@ XPASS and fail, so the list has to shrink with the fix.
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.corpus import corpus_ids, corpus_params, workflow_files
 from support.digdag import (
     CORPUS_DIR,
     SUMMARY_LINES,
@@ -38,34 +38,11 @@ KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 def corpus_workflows() -> list[str]:
     """Corpus-relative paths (``owner+repo/path``) of the workflow files to compare."""
-    with MANIFEST.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    return [
-        f"{row['repo'].replace('/', '+')}/{row['path']}"
-        for row in rows
-        if row["kind"] in ("dig", "dig+included") and row["status"] != "duplicate"
-    ]
+    return corpus_ids(workflow_files())
 
 
 def _params() -> list[Any]:
-    if not MANIFEST.is_file():
-        return [
-            pytest.param(
-                "",
-                id="corpus-absent",
-                marks=pytest.mark.skip(reason=f"shared corpus not found at {CORPUS_DIR}"),
-            )
-        ]
-    return [
-        pytest.param(
-            rel,
-            id=rel,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DISAGREEMENTS[rel])]
-            if rel in KNOWN_DISAGREEMENTS
-            else [],
-        )
-        for rel in corpus_workflows()
-    ]
+    return corpus_params(corpus_workflows(), KNOWN_DISAGREEMENTS)
 
 
 OUTCOMES: Counter[str] = Counter()

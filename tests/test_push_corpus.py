@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.corpus import corpus_params
 from support.digdag import CORPUS_DIR, SUMMARY_LINES
 
 from digrefactor import DigError, load_project
@@ -36,25 +37,7 @@ def project_directories() -> list[str]:
 
 
 def _params() -> list[Any]:
-    dirs = project_directories()
-    if not dirs:
-        return [
-            pytest.param(
-                "",
-                id="corpus-absent",
-                marks=pytest.mark.skip(reason=f"shared corpus not found at {CORPUS_DIR}"),
-            )
-        ]
-    return [
-        pytest.param(
-            rel,
-            id=rel,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DISAGREEMENTS[rel])]
-            if rel in KNOWN_DISAGREEMENTS
-            else [],
-        )
-        for rel in dirs
-    ]
+    return corpus_params(project_directories(), KNOWN_DISAGREEMENTS)
 
 
 OUTCOMES: Counter[str] = Counter()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from support.digdag import CORPUS_DIR
 
-__all__ = ["CORPUS_DIR", "corpus_ids", "require_corpus", "workflow_files"]
+__all__ = ["CORPUS_DIR", "corpus_ids", "corpus_params", "require_corpus", "workflow_files"]
 
 
 @functools.cache
@@ -37,3 +38,24 @@ def require_corpus() -> tuple[Path, ...]:
 
 def corpus_ids(paths: tuple[Path, ...]) -> list[str]:
     return [str(p.relative_to(CORPUS_DIR)) for p in paths]
+
+
+def corpus_params(ids: list[str], known: dict[str, str]) -> list[Any]:
+    """One pytest parameter per corpus-relative id, those in *known* (id -> why) as strict
+    xfails; a single skipped parameter naming the missing corpus when there are none."""
+    if not ids:
+        return [
+            pytest.param(
+                "",
+                id="corpus-absent",
+                marks=pytest.mark.skip(reason=f"shared corpus not found at {CORPUS_DIR}"),
+            )
+        ]
+    return [
+        pytest.param(
+            rel,
+            id=rel,
+            marks=[pytest.mark.xfail(strict=True, reason=known[rel])] if rel in known else [],
+        )
+        for rel in ids
+    ]
