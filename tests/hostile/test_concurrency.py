@@ -181,6 +181,8 @@ def test_results_do_not_depend_on_jobs(tmp_path: Path) -> None:
         project = tmp_path / f"j{jobs}"
         project.mkdir()
         (project / "a_inc.dig").write_text("+inner:\n  td>: inner.sql\n")
+        # Workers are sent two files ahead: the filler puts main.dig on the second worker.
+        (project / "b_filler.dig").write_text("+f:\n  echo>: hi\n")
         (project / "main.dig").write_text(
             "+outer:\n  td>: outer.sql\n+group:\n  !include : a_inc.dig\n"
         )
@@ -191,8 +193,41 @@ def test_results_do_not_depend_on_jobs(tmp_path: Path) -> None:
         ]
         runs[jobs] = (statuses, {p.name: p.read_text() for p in sorted(project.iterdir())})
     assert runs[1] == runs[2]
-    assert runs[1][0] == [("a_inc.dig", "Changed"), ("main.dig", "Changed")]
+    assert runs[1][0] == [
+        ("a_inc.dig", "Changed"),
+        ("b_filler.dig", "Unchanged"),
+        ("main.dig", "Changed"),
+    ]
     assert "td_run>: outer.sql" in runs[1][1]["main.dig"]
+
+
+def test_an_included_file_edited_through_a_link_of_another_name(tmp_path: Path) -> None:
+    """The run edits a_inc.dig only through link.dig (a_inc.dig itself is not selected):
+    main.dig's include of a_inc.dig still reads the file as it was, for any -j."""
+    (tmp_path / "passes.py").write_text(PASS)
+    runs = {}
+    for jobs in (1, 2):
+        project = tmp_path / f"j{jobs}"
+        project.mkdir()
+        (project / "a_inc.dig").write_text("+inner:\n  td>: inner.sql\n")
+        (project / "b_filler.dig").write_text("+f:\n  echo>: hi\n")
+        (project / "link.dig").symlink_to("a_inc.dig")
+        (project / "main.dig").write_text(
+            "+outer:\n  td>: outer.sql\n+group:\n  !include : a_inc.dig\n"
+        )
+        files = [(project / n, project) for n in ("link.dig", "b_filler.dig", "main.dig")]
+        ref = PassRef(f"{tmp_path / 'passes.py'}:include_race")
+        results = list(run_files(files, ref, jobs=jobs, isolate=True))
+        statuses = [
+            (r.path.name, r.message if isinstance(r, Failed) else type(r).__name__) for r in results
+        ]
+        runs[jobs] = (statuses, (project / "main.dig").read_text())
+    assert runs[1] == runs[2]
+    assert runs[1][0] == [
+        ("link.dig", "Changed"),
+        ("b_filler.dig", "Unchanged"),
+        ("main.dig", "Changed"),
+    ]
 
 
 def test_many_includers_of_an_edited_workflow(tmp_path: Path) -> None:
