@@ -78,6 +78,16 @@ def _build_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(
+    parser: argparse.ArgumentParser, command: str | None
+) -> argparse.ArgumentParser:
+    for action in parser._actions:  # argparse has no public accessor for sub-parsers
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    return parser
+
+
 @with_recursion_room
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
@@ -93,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError as exc:
             error(f"the {command} command is unavailable: {exc}")
             return EXIT_USAGE
-        ns = parser.parse_args(args)
+        ns, extra = parser.parse_known_args(args)
+        if extra:
+            # The command's own usage, not the top-level one (argparse's default here).
+            _command_parser(parser, ns.command).error(f"unrecognized arguments: {' '.join(extra)}")
         func = getattr(ns, "func", None)
         if func is None:
             parser.print_help(sys.stderr)

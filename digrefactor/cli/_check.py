@@ -123,7 +123,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Load every .dig file (Digdag's rules) and report each problem.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=".dig files or directories")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: path:line:col: message lines (default); json: one object per problem",
+    )
     lint = p.add_argument_group("lint warnings (see docs/editors.md for the codes)")
     lint.add_argument(
         "--strict", action="store_true", help="warnings are problems too (exit 1 on any)"

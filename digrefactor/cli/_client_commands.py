@@ -63,11 +63,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     push.add_argument(
         "--project",
+        dest="project_option",
+        default=None,
+        help="with NAME: the project directory (default: current directory), as in "
+        "'digdag push'; with MODULE: the project name on the server (default: the name the "
+        "module gives it)",
+    )
+    push.add_argument(
         "--project-dir",
         dest="project_dir",
+        metavar="DIR",
         default=None,
-        help="with NAME: the project directory (default: current directory); with MODULE: "
-        "the project name on the server (default: the name the module gives it)",
+        help="with NAME only: the project directory",
     )
     push.add_argument("-r", "--revision", help="revision name (default: a random UUID)")
     push.add_argument(
@@ -102,7 +109,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help='session time: now, hourly, daily, "yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss" '
         "(local to the workflow's time zone) or an ISO instant (default: now)",
     )
-    start.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    start.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a session parameter (a.b=c nests); repeatable",
+    )
     start.add_argument("--revision", help="revision to run (default: latest)")
     start.add_argument("--retry", metavar="NAME", help="retry attempt name")
     start.add_argument(
@@ -212,9 +226,16 @@ def _push_source(args: argparse.Namespace) -> tuple[Path | Workflow | WorkflowPr
     if module_file(given) is not None or (given.suffix == ".py" and not given.exists()):
         if not given.exists():
             raise _UsageError(f"{given}: no such file or directory")
+        if args.project_dir is not None:
+            raise _UsageError(
+                "--project-dir goes with a project NAME; to name the project a module defines "
+                "on the server, use --project NAME"
+            )
         model = load_python(given)
-        return model, args.project_dir or model.name
-    directory = Path(args.project_dir or ".")
+        return model, args.project_option or model.name
+    if args.project_option is not None and args.project_dir is not None:
+        raise _UsageError("give the project directory once: --project DIR or --project-dir DIR")
+    directory = Path(args.project_dir or args.project_option or ".")
     if not directory.is_dir():
         raise _UsageError(f"{directory}: not a directory")
     if not workflow_file_names(directory):
@@ -333,6 +354,15 @@ def _print_attempt(attempt: Attempt) -> None:
 
 def _logs(args: argparse.Namespace) -> int:
     with _client(args) as client:
+        if not client.log_files(args.attempt, task=args.task):
+            # Digdag answers an empty list, not an error, when a server keeps no task logs.
+            which = f" of tasks starting with {args.task}" if args.task else ""
+            print(
+                f"attempt {args.attempt} has no log files{which} (its tasks have not run yet, "
+                "or the server keeps no task logs: start it with --task-log DIR)",
+                file=sys.stderr,
+            )
+            return EXIT_OK
         text = client.logs(args.attempt, task=args.task)
     sys.stdout.write(text)
     return EXIT_OK

@@ -8,6 +8,8 @@ nothing and exits 1 when a file would change. ``--pass module:callable`` (or
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,7 +143,10 @@ def _parser_for(name: str, cls: type[CodemodPass] | None) -> argparse.ArgumentPa
     else:
         parser = argparse.ArgumentParser(
             prog=f"digrefactor codemod {name}",
-            description=(cls.__doc__ or cls.help).strip().splitlines()[0],
+            # ``code`` in a docstring is reStructuredText; a terminal shows 'code'.
+            description=re.sub(
+                r"``(.+?)``", r"'\1'", (cls.__doc__ or cls.help).strip().splitlines()[0]
+            ),
         )
         cls.add_arguments(parser)
     _add_common(parser)
@@ -221,8 +226,11 @@ def codemod_main(argv: Sequence[str]) -> int:
     elif any(a == "--pass" or a.startswith("--pass=") for a in argv):
         cls, rest = None, argv
     else:
+        close = difflib.get_close_matches(name, list(PASSES), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         error(
-            f"unknown codemod {name!r} (choose from {', '.join(PASSES)}, or --pass module:callable)"
+            f"unknown codemod {name!r} ({hint}choose from {', '.join(PASSES)}, "
+            "or --pass module:callable)"
         )
         return EXIT_USAGE
     args = parse_pass_args(name, cls, rest)

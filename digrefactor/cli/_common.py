@@ -80,9 +80,18 @@ def resolve_files(raw_paths: Sequence[str], args: argparse.Namespace, config: Co
         include=include, exclude=exclude, gitignore=config.gitignore and not args.no_gitignore
     )
     try:
-        return FileList(discover_files(paths, ff))
+        files = FileList(discover_files(paths, ff))
     except NotARegularFileError as exc:
         raise UsageError(str(exc)) from None
+    if not files:
+        # Like ruff's "No Python files found": a mistyped path should not pass unnoticed.
+        where = ", ".join(str(p) for p in paths)
+        print(
+            f"warning: no files matching {' '.join(include)} in {where} (ignored files and "
+            "links to directories are not walked; name such a directory itself)",
+            file=sys.stderr,
+        )
+    return files
 
 
 def jobs_value(args: argparse.Namespace, config: Config) -> int:

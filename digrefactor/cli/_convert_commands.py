@@ -325,9 +325,9 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"error: cannot write into {out}: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
-    written = {d.path for d in report.drift if d.kind != "extra"}
+    written = [d.path for d in report.drift if d.kind != "extra"]
     if not args.quiet:
-        for path in paths:
+        for path in written:  # files already up to date are not rewritten, nor listed
             print(path)
     for drift in report.of_kind("extra"):
         if not args.prune:

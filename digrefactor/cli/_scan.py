@@ -74,7 +74,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Load every .dig file and print a summary table with totals.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=".dig files or directories")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: tables per project (default); json: the same figures as one object",
+    )
     add_file_options(p)
     add_output_options(p)
     p.set_defaults(func=run_scan)

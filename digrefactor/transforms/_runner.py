@@ -100,7 +100,7 @@ def load_pass(reference: str) -> Pass:
                 ) from exc
     else:
         try:
-            module = importlib.import_module(target)
+            module = _import_from_here(target)
         except ImportError as exc:
             raise PassUsageError(f"--pass {reference!r}: cannot import {target}: {exc}") from exc
         except (Exception, SystemExit) as exc:
@@ -123,6 +123,19 @@ def load_pass(reference: str) -> Pass:
     if not callable(obj):
         raise PassUsageError(f"--pass {reference!r}: {attr} is not callable")
     return obj  # type: ignore[no-any-return]
+
+
+def _import_from_here(name: str) -> Any:
+    """Import *name* as ``python -m`` would: a package in the current directory is found too
+    (an installed console script does not have the current directory on ``sys.path``)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        if exc.name != name.partition(".")[0] or here in sys.path or "" in sys.path:
+            raise
+        sys.path.insert(0, here)  # kept: the pass's own imports and every worker need it too
+        return importlib.import_module(name)
 
 
 # ----------------------------------------------------------------------------------- one file

@@ -234,3 +234,39 @@ def test_scan_counts_included_fragments_instead_of_failing_them(
     assert (
         "2 files: 1 workflows, 1 tasks, 0 scheduled, 0 failed to load, 1 !include fragments" in out
     )
+
+
+@pytest.mark.parametrize("command", [["check"], ["scan"], ["codemod", "set-timezone", "UTC"]])
+def test_a_path_without_workflows_is_warned_about(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "wf.dig").write_text("+t:\n  echo>: hi\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "linked").symlink_to(tmp_path / "real")
+    assert main([*command, str(tmp_path / "empty")]) == 0
+    assert "warning: no files matching *.dig in" in capsys.readouterr().err
+    # Naming the linked directory itself walks it.
+    main([*command, str(tmp_path / "empty" / "linked")])
+    assert "warning: no files" not in capsys.readouterr().err
+
+
+def test_an_unknown_option_shows_the_commands_own_usage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--frobnicate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: digrefactor check ")
+    assert "digrefactor check: error: unrecognized arguments: --frobnicate" in err
+
+
+def test_a_misspelt_codemod_name_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["codemod", "rename-operater", "x"]) == 2
+    assert "did you mean 'rename-operator'?" in capsys.readouterr().err
+
+
+def test_codemod_help_shows_no_restructuredtext(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["codemod", "set-timezone", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "'set-timezone Asia/Tokyo': set the workflow time zone." in out
+    assert "``" not in out

@@ -107,6 +107,11 @@ def test_push_start_status_logs_pull(
 
     assert _run("logs", attempt_id, *endpoint) == 0
     assert "cli says hi" in capsys.readouterr().out
+    assert _run("logs", attempt_id, "--task", "+ok+nothing", *endpoint) == 0
+    got = capsys.readouterr()
+    assert got.out == ""
+    assert f"attempt {attempt_id} has no log files of tasks starting with +ok+nothing" in got.err
+    assert "--task-log" in got.err
 
     assert _run("start", name, "bad", "--wait", *endpoint) == 1
     out = capsys.readouterr().out
@@ -196,3 +201,19 @@ def test_push_a_module_with_its_files(
     )
     assert _run("push", str(module), *endpoint) == 0
     assert f"Uploaded project {name}_2" in capsys.readouterr().out
+
+
+def test_push_module_with_a_project_dir_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = tmp_path / "etl.py"
+    module.write_text("raise SystemExit('must not run')\n")
+    assert _run("push", str(module), "--project-dir", str(tmp_path)) == 2
+    assert "--project-dir goes with a project NAME" in capsys.readouterr().err
+
+
+def test_push_directory_given_twice_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("push", "p", "--project", str(tmp_path), "--project-dir", str(tmp_path)) == 2
+    assert "give the project directory once" in capsys.readouterr().err

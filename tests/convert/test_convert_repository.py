@@ -369,3 +369,17 @@ def test_package_names_are_identifiers_and_never_collide(tmp_path: Path) -> None
     top = load_python(tmp_path / "py/my_repo")
     assert isinstance(top, WorkflowProject)
     assert sorted(project_file_paths(top.files_dir or tmp_path)) == ["q.sql"]
+
+
+def test_export_lists_only_the_files_it_writes(
+    exported: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    package, deploy = exported
+    dig = deploy / "load.dig"
+    dig.write_text(dig.read_text().replace("queries/load.sql", "queries/other.sql"))
+    untouched = (deploy / "queries/load.sql").stat().st_mtime_ns
+    code, out, err = _export(str(package), "-o", str(deploy), capsys=capsys)
+    assert (code, out) == (0, f"{dig}\n")
+    assert err == "4 files defined: 1 written, 3 up to date\n"
+    assert (deploy / "queries/load.sql").stat().st_mtime_ns == untouched
+    assert _export(str(package), "-o", str(deploy), capsys=capsys)[:2] == (0, "")

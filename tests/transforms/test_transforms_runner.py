@@ -314,3 +314,24 @@ def test_diffs_only_when_asked(tmp_path: Path) -> None:
     assert [r.diff for r in quiet if isinstance(r, Changed)] == [""] * 9
     loud = [r for r in run_files(files, RenameOperator("td", "td_run"), write=False, jobs=2)]
     assert all("+  td_run>" in r.diff for r in loud if isinstance(r, Changed))
+
+
+def test_a_pass_package_in_the_current_directory_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `python -m` finds it: the console script has no current directory on sys.path."""
+    import sys
+
+    package = tmp_path / "team_passes_here"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "passes.py").write_text("def noop(wf, ctx):\n    return None\n")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", os.getcwd())])
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert callable(load_pass("team_passes_here.passes:noop"))
+    finally:
+        for name in [n for n in sys.modules if n.startswith("team_passes_here")]:
+            del sys.modules[name]
+    with pytest.raises(PassUsageError, match="cannot import no_such_package_here"):
+        load_pass("no_such_package_here.passes:noop")
