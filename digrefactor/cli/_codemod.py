@@ -34,7 +34,7 @@ from digrefactor.cli._common import (
 from digrefactor.cli._progress import Reporter
 
 if TYPE_CHECKING:
-    from digrefactor.transforms import CodemodPass
+    from digrefactor.transforms import CodemodPass, FileResult
 
 __all__ = ["PASS_HELP", "codemod_help", "codemod_main"]
 
@@ -258,6 +258,7 @@ def codemod_main(argv: Sequence[str]) -> int:
         verbose=args.verbose,
         would=not write,
     )
+    late: list[FileResult] = []
     results = run_files(
         files,
         pass_,
@@ -268,6 +269,7 @@ def codemod_main(argv: Sequence[str]) -> int:
         isolate=True,
         timeout=timeout_value(args, config, DEFAULT_TIMEOUT),
         diff=args.diff,
+        late=late,
     )
     del files  # the runner keeps a compact copy of the list
     try:
@@ -279,6 +281,8 @@ def codemod_main(argv: Sequence[str]) -> int:
             reporter.result(result)
     except KeyboardInterrupt:
         results.close()  # stops the workers; a file being written is finished first
+        for result in late:  # done before the stop, not reported yet: they count too
+            reporter.result(result)
         reporter.finish(interrupted=True)
         return EXIT_INTERRUPTED
     reporter.finish()

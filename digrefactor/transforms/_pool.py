@@ -81,7 +81,15 @@ def _worker_main(
             if message is None:
                 return
             index, item = message
-            result = work(item)
+            try:
+                result = work(item)
+            except _Stopped as stop:
+                # Stopped right after the item's effect was done (a write finishes before a
+                # stop takes effect): *work* attached its result; the parent still gets it.
+                finished = getattr(stop, "finished", None)
+                if finished is not None:
+                    conn.send((index, finished))
+                return
             try:
                 conn.send((index, result))
             except Exception as exc:  # e.g. a result that cannot be pickled
@@ -118,19 +126,27 @@ def _start_worker(
     return _Worker(process, parent)
 
 
-def _stop(workers: Sequence[_Worker[Any]]) -> None:
-    """SIGTERM every live worker, give them a moment to finish a write, then SIGKILL."""
+def _stop(workers: Sequence[_Worker[Any]]) -> list[tuple[int, Any]]:
+    """SIGTERM every live worker, give them a moment to finish a write, then SIGKILL.
+
+    Returns the ``(index, result)`` answers they sent meanwhile and nobody read (a worker
+    stopped right after a write reports that item before it ends)."""
     for w in workers:
         if w.process.is_alive():
             with contextlib.suppress(OSError):
                 os.kill(w.process.pid, signal.SIGTERM)
     deadline = time.monotonic() + _GRACE
+    unread: list[tuple[int, Any]] = []
     for w in workers:
         w.process.join(max(0.0, deadline - time.monotonic()))
         if w.process.is_alive():
             w.process.kill()
             w.process.join()
+        with contextlib.suppress(EOFError, OSError, ValueError):
+            while not w.conn.closed and w.conn.poll():
+                unread.append(w.conn.recv())
         w.conn.close()
+    return unread
 
 
 def _exit_reason(process: Any) -> str:
@@ -154,13 +170,15 @@ def run_in_workers(
     init: Callable[..., None] | None = None,
     init_args: tuple[Any, ...] = (),
     timeout: float | None = None,
+    late: list[R] | None = None,
 ) -> Iterator[R]:
     """``work(item)`` for every item in *jobs* worker processes; results in item order.
 
     ``lost(item, reason, pid)`` gives the result of an item whose worker died or ran past
     *timeout* seconds (``pid`` names the worker, e.g. to remove files it left). ``init`` runs
     once in each worker. *work*, *init* and its arguments must be picklable unless the start
-    method is ``fork``.
+    method is ``fork``. When the run ends early (Ctrl-C, or the caller stops iterating), the
+    results of items finished but not yet yielded are appended to *late*, in item order.
     """
     ctx = multiprocessing.get_context()
     todo: deque[tuple[int, T]] = deque(enumerate(items))
@@ -223,8 +241,18 @@ def run_in_workers(
                 w.conn.send(None)
         for w in workers:
             w.process.join(_GRACE)
+    except BaseException:
+        # Ctrl-C, or the consumer stopped early: what finished still counts.
+        unread = _stop(workers)
+        workers.clear()
+        if late is not None:
+            for index, result in unread:
+                if not isinstance(result, _NotSent):
+                    done[index] = result
+            late.extend(done[index] for index in sorted(done))
+        raise
     finally:
-        # Normal end, Ctrl-C, or the consumer stopped early: no worker outlives the run.
+        # No worker outlives the run.
         _stop(workers)
 
 

@@ -330,7 +330,20 @@ def run_file(
             return Failed(path, exc.with_path(path))
         except OSError as exc:
             return Failed(path, DigError(f"cannot write file: {exc.strerror or exc}", path=path))
+        except BaseException as stop:
+            # A stop (Ctrl-C, a worker told to end) takes effect once a write is done: when
+            # the new text is in place, the stop carries the result, so the file is counted.
+            if _holds(result.new_path or path, new_text):
+                stop.finished = result  # type: ignore[attr-defined]
+            raise
     return result
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except (OSError, UnicodeEncodeError):
+        return False
 
 
 def _write_result(path: Path, result: Changed, new_text: str, read: bytes) -> None:
@@ -417,6 +430,7 @@ def run_files(
     isolate: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
     diff: bool = True,
+    late: list[FileResult] | None = None,
 ) -> Generator[FileResult, None, None]:
     """Run a pass over ``(path, root)`` pairs; yield results in file order as they complete.
 
@@ -428,7 +442,9 @@ def run_files(
 
     The result does not depend on ``jobs``: ``!include`` of a file that this run may edit
     reads the file as it was before the run started, in every worker and at any moment.
-    ``diff=False`` leaves :attr:`Changed.diff` empty.
+    ``diff=False`` leaves :attr:`Changed.diff` empty. When the run ends early (Ctrl-C, or
+    the caller stops iterating), the results of files done but not yet yielded — a worker
+    finishes a write before it stops — are appended to *late*, so a summary counts them.
     """
     # A compact copy (strings): a run over many thousands of files should not hold, nor hand
     # to every forked worker, thousands of Path objects (the memory a run needs stays flat).
@@ -451,26 +467,35 @@ def run_files(
         with contextlib.suppress(OSError):
             if stat.S_ISREG(os.stat(target).st_mode):
                 snapshot[target] = Path(target).read_bytes()
-    for result in _run(
-        items,
-        pass_,
-        options=options,
-        write=write,
-        jobs=jobs,
-        isolate=isolate,
-        timeout=timeout,
-        snapshot=snapshot,
-        diff=diff,
-    ):
-        if (
-            isinstance(result, Failed)
-            and isinstance(result.error, DigValidationError)
-            and os.path.realpath(result.path) in included
+    unreported: list[FileResult] = []
+    try:
+        for result in _run(
+            items,
+            pass_,
+            options=options,
+            write=write,
+            jobs=jobs,
+            isolate=isolate,
+            timeout=timeout,
+            snapshot=snapshot,
+            diff=diff,
+            late=unreported,
         ):
-            # Valid YAML that another file here includes: a fragment, not a workflow.
-            yield Skipped(result.path, "an !include fragment of another file, not a workflow")
-        else:
-            yield result
+            yield _as_fragment(result, included)
+    finally:
+        if late is not None:
+            late.extend(_as_fragment(result, included) for result in unreported)
+
+
+def _as_fragment(result: FileResult, included: set[str]) -> FileResult:
+    if (
+        isinstance(result, Failed)
+        and isinstance(result.error, DigValidationError)
+        and os.path.realpath(result.path) in included
+    ):
+        # Valid YAML that another file here includes: a fragment, not a workflow.
+        return Skipped(result.path, "an !include fragment of another file, not a workflow")
+    return result
 
 
 #: `!include : path` in block style (a line of its own) or flow style (after `{` or `,`).
@@ -509,6 +534,7 @@ def _run(
     timeout: float | None,
     snapshot: Mapping[str, bytes],
     diff: bool,
+    late: list[FileResult],
 ) -> Iterator[FileResult]:
     options = dict(options or {})
     jobs = jobs if jobs is not None and jobs > 0 else (os.cpu_count() or 1)
@@ -535,6 +561,7 @@ def _run(
             init=_init_worker,
             init_args=(pass_, options, write, snapshot, diff),
             timeout=timeout,
+            late=late,
         )
     finally:
         gc.unfreeze()

@@ -55,6 +55,11 @@ PASSES = textwrap.dedent(
                 pass
         _edit(wf)
 
+    def first_file_hangs(wf, ctx):
+        if ctx.path.name == "f1.dig":
+            time.sleep(60)
+        _edit(wf)
+
     def slow(wf, ctx):
         Path(os.environ["STARTED"]).touch()
         time.sleep(5)
@@ -166,6 +171,36 @@ def test_ctrl_c_stops_cleanly(tree: Path, tmp_path: Path) -> None:
     time.sleep(0.5)
     ps = subprocess.run(["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True)
     assert ps.stdout.strip() == "", ps.stdout
+
+
+def test_ctrl_c_counts_the_files_already_edited(tree: Path) -> None:
+    """f1.dig hangs on one worker while the other edits f3..f6: their results wait behind
+    f1's (results come in file order). Ctrl-C then must still count them: the summary said
+    "0 changed" with four files edited on disk."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c",
+         "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+         "from digrefactor.cli import main; sys.exit(main(sys.argv[1:]))",
+         "codemod", "--pass", f"{tree.parent / 'passes.py'}:first_file_hangs", "-j", "2",
+         str(tree)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    edited = [f"f{i}.dig" for i in range(3, 7)]
+    try:
+        deadline = time.monotonic() + 60
+        while not all("changed" in (tree / n).read_text() for n in edited):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    for name in edited:
+        assert f"changed {tree / name}" in err, err
+    assert "4 files scanned: 4 changed, 0 unchanged, 0 skipped, 0 failed" in err, err
+    assert ["changed" in (tree / n).read_text() for n in FILES] == [False, False] + [True] * 4
 
 
 def test_an_interrupt_during_a_write_leaves_no_temp_file(tmp_path: Path) -> None:
